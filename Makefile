@@ -1,0 +1,42 @@
+# Everything the project needs is installed from here; a fresh machine needs only Python 3.11, git and make.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+STAGE ?= dev
+
+.PHONY: setup demo test validate serve bundle package clean
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(BIN)/flowctl validate
+	$(BIN)/flowctl run notification --input '{"user_id": "u-42", "email": "ada@example.com"}'
+	$(BIN)/flowctl run service-request --input '{"id": "SR-7", "amount": 2500, "requester": "ada"}'
+
+test: setup
+	$(BIN)/python -m pytest
+
+validate: setup
+	$(BIN)/flowctl validate
+
+serve: setup
+	$(BIN)/flowctl serve
+
+# Chalice zips only app.py, chalicelib/ and vendor/: copy the definitions into the package first.
+bundle:
+	rm -rf chalicelib/definitions
+	cp -r definitions chalicelib/definitions
+
+package: setup bundle
+	INSIDE_FLOW_WORK_QUEUE=inside-flow-$(STAGE)-work $(BIN)/chalice package --stage $(STAGE) \
+		--merge-template infra/resources-$(STAGE).json build/$(STAGE)
+
+clean:
+	rm -rf $(VENV) build chalicelib/definitions

@@ -1,0 +1,92 @@
+"""Inside Flow's Chalice app: routes and event handlers only.
+
+Each handler parses its input, calls one function in chalicelib and maps
+errors. Heavy modules are imported inside handlers so every Lambda function
+loads only what it runs.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from chalice import Chalice, Response
+
+from chalicelib.api.responses import api_errors, json_response
+
+app = Chalice(app_name="inside-flow")
+
+WORK_QUEUE = os.environ.get("INSIDE_FLOW_WORK_QUEUE", "inside-flow-work")
+
+
+def _services() -> Any:
+    from chalicelib.runtime.provider import current_services
+
+    return current_services()
+
+
+def _reply(result: tuple[int, Any, dict[str, str]]) -> Response:
+    status, body, headers = result
+    return json_response(body, status, headers)
+
+
+def _caller() -> str | None:
+    identity = (app.current_request.context or {}).get("identity") or {}
+    return identity.get("userArn") or identity.get("sourceIp")
+
+
+@app.route("/flows", methods=["GET"])
+@api_errors
+def list_flows() -> Response:
+    from chalicelib.api import operations
+
+    return _reply(operations.list_flows(_services()))
+
+
+@app.route("/flows/{name}", methods=["GET"])
+@api_errors
+def describe_flow(name: str) -> Response:
+    from chalicelib.api import operations
+
+    return _reply(operations.describe_flow(_services(), name))
+
+
+@app.route("/flows/{name}/runs", methods=["POST"], content_types=["application/json"])
+@api_errors
+def start_run(name: str) -> Response:
+    from chalicelib.api import operations
+
+    request = app.current_request
+    key = request.headers.get("idempotency-key")
+    return _reply(operations.start(_services(), name, request.raw_body, key, _caller()))
+
+
+@app.route("/runs", methods=["GET"])
+@api_errors
+def list_runs() -> Response:
+    from chalicelib.api import operations
+
+    return _reply(operations.list_runs(_services(), app.current_request.query_params))
+
+
+@app.route("/runs/{run_id}", methods=["GET"])
+@api_errors
+def describe_run(run_id: str) -> Response:
+    from chalicelib.api import operations
+
+    return _reply(operations.describe_run(_services(), run_id))
+
+
+@app.route("/runs/{run_id}/history", methods=["GET"])
+@api_errors
+def run_history(run_id: str) -> Response:
+    from chalicelib.api import operations
+
+    return _reply(operations.run_history(_services(), run_id, app.current_request.query_params))
+
+
+@app.on_sqs_message(queue=WORK_QUEUE, batch_size=10, name="process_work")
+def process_work(event: Any) -> dict[str, Any]:
+    from chalicelib.runtime.handlers import handle_work_batch
+
+    return handle_work_batch(event.to_dict(), _services(), event.context)

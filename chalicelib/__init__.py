@@ -1,0 +1,1 @@
+"""Inside Flow: a serverless flow-orchestration engine on Chalice, DynamoDB and SQS."""

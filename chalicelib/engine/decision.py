@@ -1,0 +1,48 @@
+"""What the engine decided: the new run, the history to record and the work to schedule."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from chalicelib.engine.state import HistoryEvent, RunState
+
+__all__ = ["WorkKind", "ScheduleWork", "ActionRequest", "Decision"]
+
+
+class WorkKind(str, enum.Enum):
+    ADVANCE = "advance"
+    TIMER = "timer"
+
+
+@dataclass(frozen=True)
+class ScheduleWork:
+    """Deliver a work message for the run at ``at`` (the queue turns this into delays and hops)."""
+
+    kind: WorkKind
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ActionRequest:
+    """An action the runtime must perform before the run can advance."""
+
+    action: str
+    params: dict[str, Any]
+    input: Any
+    idempotency_key: str
+    timeout_seconds: int
+
+
+@dataclass(frozen=True)
+class Decision:
+    run: RunState
+    events: tuple[HistoryEvent, ...] = ()
+    work: ScheduleWork | None = None
+
+    @property
+    def due_at(self) -> datetime | None:
+        """When the run must next be worked on; what the sweeper watches."""
+        return None if self.work is None else self.work.at

@@ -1,0 +1,80 @@
+"""What the engine knows about a run: plain frozen data, no storage concerns."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+__all__ = ["RunStatus", "EventType", "RunError", "HistoryEvent", "RunState", "StartedBy"]
+
+
+class RunStatus(str, enum.Enum):
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    CANCELLED = "CANCELLED"
+
+    @property
+    def finished(self) -> bool:
+        return self is not RunStatus.RUNNING
+
+
+class EventType(str, enum.Enum):
+    RUN_STARTED = "RunStarted"
+    STATE_SUCCEEDED = "StateSucceeded"
+    STATE_FAILED = "StateFailed"
+    RUN_SUCCEEDED = "RunSucceeded"
+    RUN_FAILED = "RunFailed"
+
+
+@dataclass(frozen=True)
+class RunError:
+    error: str
+    cause: str | None = None
+    state: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"error": self.error, "cause": self.cause, "state": self.state}
+
+
+@dataclass(frozen=True)
+class StartedBy:
+    """Provenance of a run: which trigger started it and who, as far as known."""
+
+    source: str = "api"
+    identity: str | None = None
+    delivery_id: str | None = None
+
+
+@dataclass(frozen=True)
+class HistoryEvent:
+    """One entry of a run's audit trail; ``seq`` numbers a run's events 1, 2, 3… without gaps."""
+
+    seq: int
+    type: EventType
+    time: datetime
+    state: str | None = None
+    next: str | None = None
+    attempt: int | None = None
+    error: RunError | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunState:
+    run_id: str
+    flow: str
+    flow_version: str
+    status: RunStatus
+    cursor: str | None
+    context: dict[str, Any]
+    started_at: datetime
+    updated_at: datetime
+    started_by: StartedBy = StartedBy()
+    attempt: int = 1
+    event_count: int = 0
+    wake_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: RunError | None = None

@@ -1,0 +1,1 @@
+"""Local use: the embedded moto stack, the queue driver with virtual time, and the ``flowctl`` CLI."""

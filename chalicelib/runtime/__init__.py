@@ -1,0 +1,1 @@
+"""The edges that run the engine: services wiring, the worker, starting runs, Lambda handlers."""
