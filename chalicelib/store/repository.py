@@ -98,9 +98,11 @@ class DynamoRunRepository:
         return int(item.version)
 
     def history(self, run_id: str, after_seq: int = 0, limit: int = 100) -> list[HistoryEvent]:
-        condition = self._models.event.sk > event_key(after_seq)
         query = self._models.event.query(
-            run_key(run_id), condition & self._models.event.sk.startswith("EVT#"), consistent_read=True, limit=limit
+            run_key(run_id),
+            self._models.event.sk.between(event_key(after_seq + 1), event_key(10**9 - 1)),
+            consistent_read=True,
+            limit=limit,
         )
         return [item_to_event(item) for item in query]
 
