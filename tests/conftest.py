@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+_ROOT = str(Path(__file__).resolve().parents[1])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
 
-EPOCH = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+from tests.fakes import EPOCH, REPO_ROOT  # noqa: E402 - needs the repo root on sys.path first
 
 
 @pytest.fixture

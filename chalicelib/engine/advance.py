@@ -117,7 +117,8 @@ def _advance_state(flow: Flow, run: RunState, name: str, state: StateBase, event
             value = _search(state.transform, value, name, "transform")
         return _complete(flow, run, name, state, value, state.next, now)
     if isinstance(state, WaitState):
-        assert run.wake_at is not None, "a run in a wait state always carries wake_at"
+        if run.wake_at is None:
+            raise EngineError(f"run {run.run_id} is in wait state '{name}' without a wake_at")
         if now < run.wake_at:
             hop = dataclasses.replace(run, updated_at=now)
             return Decision(run=hop, work=ScheduleWork(WorkKind.TIMER, run.wake_at))
@@ -170,6 +171,10 @@ def _enter(
             raise _RunFails(
                 ErrorName.GUARD_FAILED, f"field 'requires': '{state.requires.source}' is false on entry", target
             )
+        if isinstance(state, TaskState):
+            # Evaluated here only to fail on entry: pending_action evaluates the same expression
+            # on the same context outside advance, where a failure could not end the run.
+            _state_input(state, context, target)
         wake_at = _wake_time(state, context, target, now) if isinstance(state, WaitState) else None
     except _RunFails as failure:
         return _fail(moved, events, failure.run_error, now)
@@ -233,7 +238,11 @@ def _search(expression: Any, document: Any, name: str, field_name: str) -> Any:
 
 def _wake_time(state: WaitState, context: dict[str, Any], name: str, now: datetime) -> datetime:
     if state.duration is not None:
-        return datetime.fromtimestamp(now.timestamp() + state.duration, tz=timezone.utc)
+        try:
+            return datetime.fromtimestamp(now.timestamp() + state.duration, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError) as exc:  # beyond what datetime can hold
+            raise _RunFails(ErrorName.INVALID_WAIT_TIME, f"field 'duration': {state.duration}s from {now} "
+                            f"is out of range", name) from exc
     value = _search(state.until, _state_input(state, context, name), name, "until")
     if not isinstance(value, str):
         raise _RunFails(ErrorName.INVALID_WAIT_TIME, f"field 'until' gave {value!r}, not an ISO-8601 time", name)

@@ -106,11 +106,13 @@ class WaitState(StateBase):
     def _one_of_duration_or_until(cls, until: Expression | None, info: ValidationInfo) -> Expression | None:
         """Checked on ``until`` rather than the whole model so the load error names a field.
 
-        ``validate_default`` makes this run when ``until`` is absent too; ``duration``
-        is declared first, so it is already in ``info.data`` unless it was invalid
-        (and then its own error is reported first).
+        ``validate_default`` makes this run when ``until`` is absent too. ``duration``
+        is declared first, so it is in ``info.data`` unless it was invalid, and then
+        its own error is the one to report.
         """
-        if (info.data.get("duration") is None) == (until is None):
+        if "duration" not in info.data:
+            return until
+        if (info.data["duration"] is None) == (until is None):
             raise ValueError("a wait needs exactly one of 'duration' or 'until'")
         return until
 

@@ -34,9 +34,11 @@ def handle_work_batch(event: dict[str, Any], services: Services, context: Any = 
         return outcome.value
 
     try:
-        return process_partial_response(
-            event=event, record_handler=record_handler, processor=BatchProcessor(EventType.SQS), context=context
-        )
+        # A batch whose every record failed is reported like any partial failure, not raised: the
+        # event source mapping then retries only those records, and the invocation still succeeds.
+        processor = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
+        return process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                        context=context)
     finally:
         _publish(outcomes)
 
