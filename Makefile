@@ -18,7 +18,7 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/flowctl validate
 	$(BIN)/flowctl run notification --input '{"user_id": "u-42", "email": "ada@example.com"}'
-	$(BIN)/flowctl run service-request --input '{"id": "SR-7", "amount": 2500, "requester": "ada"}'
+	$(BIN)/flowctl run service-request --input '{"id": "1042", "amount": 2500, "requester": "ada"}'
 
 test: setup
 	$(BIN)/python -m pytest
