@@ -102,8 +102,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
     from chalicelib.local.server import serve
 
+    if args.definitions:  # app.py registers its schedules from this folder when imported
+        os.environ["INSIDE_FLOW_DEFINITIONS"] = str(Path(args.definitions).resolve())
     return serve(_import_app(), args.host, args.port, Path(args.definitions) if args.definitions else None)
 
 
