@@ -65,9 +65,12 @@ def handle_events_batch(event: dict[str, Any], services: Services, context: Any 
         counts["DuplicateEvents"] += sum(1 for result in started if not result.created)
         return len(started)
 
+    # A batch of only poison messages is reported record by record too (not raised): the effect on SQS is the
+    # same, and the DLQ depth plus the error log are the alarm, not Lambda's error count.
+    processor = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
     try:
         return process_partial_response(
-            event=event, record_handler=record_handler, processor=BatchProcessor(EventType.SQS), context=context
+            event=event, record_handler=record_handler, processor=processor, context=context
         )
     finally:
         _publish_counts(counts)
