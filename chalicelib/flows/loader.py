@@ -146,7 +146,8 @@ def _check_triggers(source: str, definition: FlowDefinition) -> None:
     not fail at every firing."""
     webhooks = [i for i, trigger in enumerate(definition.triggers) if trigger.webhook is not None]
     if len(webhooks) > 1:
-        raise DefinitionError(source, "a flow has at most one webhook trigger", field=f"triggers[{webhooks[1]}].webhook")
+        raise DefinitionError(source, "a flow has at most one webhook trigger",
+                              field=f"triggers[{webhooks[1]}].webhook")
     if definition.input_schema is None:
         return
     import fastjsonschema

@@ -21,7 +21,8 @@ def _work_loop(stack: Any, app: Any, stop: threading.Event) -> None:
         messages = stack.driver.receive()
         events = stack.events_driver.receive()
         if events:
-            stack.events_driver.deliver(events, lambda event: app.handler_map["route_events"](event, None), DrainReport())
+            stack.events_driver.deliver(events, lambda event: app.handler_map["route_events"](event, None),
+                                        DrainReport())
         if messages:
             stack.driver.deliver(messages, lambda event: app.handler_map["process_work"](event, None), DrainReport())
         elif not events:
