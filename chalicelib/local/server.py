@@ -12,7 +12,9 @@ from chalicelib.local.runner import DrainReport
 from chalicelib.local.ticker import ScheduleTicker
 from chalicelib.triggers.index import trigger_handlers
 
-__all__ = ["serve"]
+__all__ = ["serve", "LOCAL_WEBHOOK_SECRET"]
+
+LOCAL_WEBHOOK_SECRET = "local-webhook-secret"
 
 
 def _work_loop(stack: Any, app: Any, stop: threading.Event) -> None:
@@ -35,13 +37,28 @@ def _ticker(stack: Any, app: Any) -> ScheduleTicker:
     return ScheduleTicker(handlers, lambda handler, event: app.handler_map[handler.name](event, None), stack.clock)
 
 
-def serve(app: Any, host: str, port: int, definitions_dir: Path | None) -> int:
+def _seed_webhook_secrets(stack: Any, secret: str) -> list[str]:
+    """moto's SSM starts empty: store one local secret under every webhook's ``secret_param``."""
+    import boto3
+
+    ssm = boto3.client("ssm", region_name=stack.services.settings.region)
+    params = sorted({t.webhook.secret_param for flow in stack.services.flows.catalog
+                     for t in flow.definition.triggers if t.webhook is not None})
+    for name in params:
+        ssm.put_parameter(Name=name, Value=secret, Type="SecureString", Overwrite=True)
+    return params
+
+
+def serve(app: Any, host: str, port: int, definitions_dir: Path | None,
+          webhook_secret: str = LOCAL_WEBHOOK_SECRET) -> int:
     from chalice.config import Config
     from chalice.local import create_local_server
 
     if host not in ("127.0.0.1", "localhost", "::1"):
         raise SystemExit("flowctl serve listens on loopback only (127.0.0.1)")
     with embedded_stack(definitions_dir, virtual_time=False) as stack:
+        for name in _seed_webhook_secrets(stack, webhook_secret):
+            print(f"webhook secret {name} = {webhook_secret!r} (local only)")
         stop = threading.Event()
         worker = threading.Thread(target=_work_loop, args=(stack, app.app, stop), daemon=True)
         worker.start()
