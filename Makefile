@@ -35,7 +35,8 @@ bundle:
 	cp -r definitions chalicelib/definitions
 
 package: setup bundle
-	INSIDE_FLOW_WORK_QUEUE=inside-flow-$(STAGE)-work $(BIN)/chalice package --stage $(STAGE) \
+	INSIDE_FLOW_WORK_QUEUE=inside-flow-$(STAGE)-work INSIDE_FLOW_EVENTS_QUEUE=inside-flow-$(STAGE)-events \
+		$(BIN)/chalice package --stage $(STAGE) \
 		--merge-template infra/resources-$(STAGE).json build/$(STAGE)
 
 clean:

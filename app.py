@@ -13,10 +13,13 @@ from typing import Any
 from chalice import Chalice, Response
 
 from chalicelib.api.responses import api_errors, json_response
+from chalicelib.config import Settings
+from chalicelib.triggers.index import TriggerHandler, trigger_handlers
 
 app = Chalice(app_name="inside-flow")
 
 WORK_QUEUE = os.environ.get("INSIDE_FLOW_WORK_QUEUE", "inside-flow-work")
+EVENTS_QUEUE = os.environ.get("INSIDE_FLOW_EVENTS_QUEUE", "inside-flow-events")
 
 
 def _services() -> Any:
@@ -90,3 +93,44 @@ def process_work(event: Any) -> dict[str, Any]:
     from chalicelib.runtime.handlers import handle_work_batch
 
     return handle_work_batch(event.to_dict(), _services(), event.context)
+
+
+@app.route("/hooks/{name}", methods=["POST"],
+           content_types=["application/json", "application/x-www-form-urlencoded"])
+@api_errors
+def receive_webhook(name: str) -> Response:
+    from chalicelib.api import hooks
+
+    request = app.current_request
+    return _reply(hooks.receive(_services(), name, request.raw_body, dict(request.headers), _caller()))
+
+
+@app.on_sqs_message(queue=EVENTS_QUEUE, batch_size=10, name="route_events")
+def route_events(event: Any) -> dict[str, Any]:
+    from chalicelib.runtime.handlers import handle_events_batch
+
+    return handle_events_batch(event.to_dict(), _services(), event.context)
+
+
+def _trigger_function(handler: TriggerHandler) -> Any:
+    """One Lambda per scheduled (or event-triggered) flow; it knows its flow and trigger by closure."""
+
+    def fire(event: Any) -> dict[str, Any]:
+        if handler.kind == "schedule":
+            from chalicelib.triggers.schedule import fire_schedule as start
+        else:
+            from chalicelib.triggers.event import fire_event as start
+        result = start(_services(), handler.flow, handler.index, event.to_dict())
+        return {"run_id": result.stored.run.run_id, "created": result.created}
+
+    fire.__name__ = handler.name
+    return fire
+
+
+# Registered at import so `chalice package` emits one EventBridge rule per scheduled flow.
+for _handler in trigger_handlers(Settings.from_env().definitions_dir):
+    if _handler.kind == "schedule":
+        app.schedule(_handler.expression, name=_handler.name,
+                     description=f"{_handler.flow} triggers[{_handler.index}]")(_trigger_function(_handler))
+    else:
+        app.on_cw_event(_handler.pattern, name=_handler.name)(_trigger_function(_handler))

@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Settings", "DEFAULT_TABLE", "DEFAULT_WORK_QUEUE"]
+__all__ = ["Settings", "DEFAULT_TABLE", "DEFAULT_WORK_QUEUE", "DEFAULT_EVENTS_QUEUE"]
 
 DEFAULT_TABLE = "inside-flow"
 DEFAULT_WORK_QUEUE = "inside-flow-work"
+DEFAULT_EVENTS_QUEUE = "inside-flow-events"
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -24,6 +25,7 @@ def _default_definitions_dir() -> Path:
 class Settings:
     table_name: str = DEFAULT_TABLE
     work_queue: str = DEFAULT_WORK_QUEUE
+    events_queue: str = DEFAULT_EVENTS_QUEUE
     region: str = "us-east-1"
     dynamodb_endpoint: str | None = None
     definitions_dir: Path = _PACKAGE_DIR / "definitions"
@@ -33,6 +35,7 @@ class Settings:
         return cls(
             table_name=environ.get("INSIDE_FLOW_TABLE", DEFAULT_TABLE),
             work_queue=environ.get("INSIDE_FLOW_WORK_QUEUE", DEFAULT_WORK_QUEUE),
+            events_queue=environ.get("INSIDE_FLOW_EVENTS_QUEUE", DEFAULT_EVENTS_QUEUE),
             region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or "us-east-1",
             dynamodb_endpoint=environ.get("INSIDE_FLOW_DYNAMODB_ENDPOINT") or None,
             definitions_dir=Path(environ["INSIDE_FLOW_DEFINITIONS"])

@@ -66,7 +66,8 @@ def start(
         updated_at=now,
         started_by=started_by,
     )
-    started = _event(run, EventType.RUN_STARTED, now, next=flow.definition.start, detail={"input": digest(run_input)})
+    detail = {"input": digest(run_input), "started_by": started_by.to_dict()}
+    started = _event(run, EventType.RUN_STARTED, now, next=flow.definition.start, detail=detail)
     return _enter(flow, run, (started,), flow.definition.start, run.context, now)
 
 

@@ -41,11 +41,20 @@ class RunError:
 
 @dataclass(frozen=True)
 class StartedBy:
-    """Provenance of a run: which trigger started it and who, as far as known."""
+    """Provenance of a run: which trigger started it and who, as far as known.
+
+    ``source`` is api, webhook, schedule, queue or event; ``delivery_id`` is what
+    deduplicated the start (delivery header, scheduled time, SQS message id);
+    ``trigger`` points into the definition, e.g. ``triggers[1]``.
+    """
 
     source: str = "api"
     identity: str | None = None
     delivery_id: str | None = None
+    trigger: str | None = None
+
+    def to_dict(self) -> dict[str, str]:
+        return {k: v for k, v in vars(self).items() if v is not None}
 
 
 @dataclass(frozen=True)

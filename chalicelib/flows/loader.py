@@ -72,6 +72,7 @@ def parse_flow(document: Any, source: str, actions: Mapping[str, ActionCheck] | 
         raise _from_validation_error(source, exc) from None
     _check_graph(source, definition)
     _check_input_schema(source, definition)
+    _check_triggers(source, definition)
     if actions is not None:
         _check_actions(source, definition, actions)
     return Flow(definition=definition, version=flow_version(document), source=source, document=document)
@@ -138,6 +139,28 @@ def _check_input_schema(source: str, definition: FlowDefinition) -> None:
         fastjsonschema.compile(definition.input_schema)
     except fastjsonschema.JsonSchemaDefinitionException as exc:
         raise DefinitionError(source, f"is not a valid JSON Schema: {exc}", field="input_schema") from exc
+
+
+def _check_triggers(source: str, definition: FlowDefinition) -> None:
+    """One webhook per flow (it owns ``/hooks/<flow>``); a schedule's fixed input must pass the input schema now,
+    not fail at every firing."""
+    webhooks = [i for i, trigger in enumerate(definition.triggers) if trigger.webhook is not None]
+    if len(webhooks) > 1:
+        raise DefinitionError(source, "a flow has at most one webhook trigger",
+                              field=f"triggers[{webhooks[1]}].webhook")
+    if definition.input_schema is None:
+        return
+    import fastjsonschema
+
+    validate = fastjsonschema.compile(definition.input_schema)
+    for i, trigger in enumerate(definition.triggers):
+        if trigger.schedule is None:
+            continue
+        try:
+            validate(dict(trigger.schedule.input))
+        except fastjsonschema.JsonSchemaValueException as exc:
+            raise DefinitionError(source, f"does not match input_schema: {exc.message}",
+                                  field=f"triggers[{i}].schedule.input") from exc
 
 
 def _check_actions(source: str, definition: FlowDefinition, actions: Mapping[str, ActionCheck]) -> None:

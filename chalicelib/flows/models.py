@@ -13,6 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationIn
 
 from chalicelib.flows.durations import parse_duration
 from chalicelib.flows.expressions import ContextPathField, Expression, ExpressionField
+from chalicelib.flows.triggers import Trigger
 
 __all__ = [
     "Seconds",
@@ -151,7 +152,7 @@ class FlowDefinition(_Model):
     name: str = Field(pattern=NAME_PATTERN)
     description: str | None = None
     version: str | None = None
-    triggers: list[dict[str, Any]] = Field(default_factory=list)
+    triggers: list[Trigger] = Field(default_factory=list)
     input_schema: dict[str, Any] | None = None
     sla: Seconds | None = None
     start: str

@@ -102,9 +102,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
     from chalicelib.local.server import serve
 
-    return serve(_import_app(), args.host, args.port, Path(args.definitions) if args.definitions else None)
+    if args.definitions:  # app.py registers its schedules from this folder when imported
+        os.environ["INSIDE_FLOW_DEFINITIONS"] = str(Path(args.definitions).resolve())
+    return serve(_import_app(), args.host, args.port, Path(args.definitions) if args.definitions else None,
+                 args.webhook_secret)
 
 
 def _import_app() -> Any:
@@ -130,6 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--definitions", help="folder of definitions (default: definitions/)")
+    serve.add_argument("--webhook-secret", default="local-webhook-secret",
+                       help="secret stored in the embedded SSM for every webhook trigger")
     serve.set_defaults(func=cmd_serve)
     return parser
 

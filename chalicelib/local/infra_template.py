@@ -1,4 +1,4 @@
-"""Render the CloudFormation merged into ``chalice package``: table, queues, DLQ, batch failures.
+"""Render the CloudFormation merged into ``chalice package``: table, work and events queues, DLQs, batch failures.
 
 The table's keys and indexes come from the PynamoDB models, so the deployed
 table and the one tests create on moto cannot drift apart; a test checks the
@@ -19,7 +19,38 @@ STAGES = ("dev", "prod")
 
 
 def stage_names(stage: str) -> dict[str, str]:
-    return {"table": f"inside-flow-{stage}", "work_queue": f"inside-flow-{stage}-work"}
+    return {"table": f"inside-flow-{stage}", "work_queue": f"inside-flow-{stage}-work",
+            "events_queue": f"inside-flow-{stage}-events"}
+
+
+def _queue_with_dlq(name: str, dlq_resource: str) -> dict[str, Any]:
+    return {
+        "Type": "AWS::SQS::Queue",
+        "Properties": {
+            "QueueName": name,
+            "VisibilityTimeout": 360,
+            "RedrivePolicy": {
+                "deadLetterTargetArn": {"Fn::GetAtt": [dlq_resource, "Arn"]},
+                "maxReceiveCount": MAX_RECEIVES,
+            },
+        },
+    }
+
+
+def _dlq(name: str) -> dict[str, Any]:
+    return {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": f"{name}-dlq", "MessageRetentionPeriod": 1209600}}
+
+
+def _report_batch_item_failures(function: str) -> dict[str, Any]:
+    """Chalice names the mapping <Function>SqsEventSource and does not set this; without it a partial
+    batch response is ignored and one bad message retries its whole batch."""
+    return {
+        "Properties": {
+            "Events": {
+                f"{function}SqsEventSource": {"Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}}
+            }
+        }
+    }
 
 
 def _table(table_name: str) -> dict[str, Any]:
@@ -50,32 +81,12 @@ def render(stage: str) -> dict[str, Any]:
     return {
         "Resources": {
             "FlowTable": _table(names["table"]),
-            "WorkDeadLetterQueue": {
-                "Type": "AWS::SQS::Queue",
-                "Properties": {"QueueName": f"{names['work_queue']}-dlq", "MessageRetentionPeriod": 1209600},
-            },
-            "WorkQueue": {
-                "Type": "AWS::SQS::Queue",
-                "Properties": {
-                    "QueueName": names["work_queue"],
-                    "VisibilityTimeout": 360,
-                    "RedrivePolicy": {
-                        "deadLetterTargetArn": {"Fn::GetAtt": ["WorkDeadLetterQueue", "Arn"]},
-                        "maxReceiveCount": MAX_RECEIVES,
-                    },
-                },
-            },
-            # Chalice names the mapping <Function>SqsEventSource and does not set this; without it a
-            # partial batch response is ignored and one bad message retries its whole batch.
-            "ProcessWork": {
-                "Properties": {
-                    "Events": {
-                        "ProcessWorkSqsEventSource": {
-                            "Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}
-                        }
-                    }
-                }
-            },
+            "WorkDeadLetterQueue": _dlq(names["work_queue"]),
+            "WorkQueue": _queue_with_dlq(names["work_queue"], "WorkDeadLetterQueue"),
+            "EventsDeadLetterQueue": _dlq(names["events_queue"]),
+            "EventsQueue": _queue_with_dlq(names["events_queue"], "EventsDeadLetterQueue"),
+            "ProcessWork": _report_batch_item_failures("ProcessWork"),
+            "RouteEvents": _report_batch_item_failures("RouteEvents"),
         }
     }
 

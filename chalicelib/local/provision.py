@@ -8,7 +8,7 @@ from typing import Any
 from chalicelib.config import Settings
 from chalicelib.store import bind_models
 
-__all__ = ["provision", "MAX_RECEIVES"]
+__all__ = ["provision", "provision_events_queue", "MAX_RECEIVES"]
 
 MAX_RECEIVES = 5
 
@@ -18,10 +18,19 @@ def provision(settings: Settings, sqs: Any) -> str:
     models = bind_models(settings.table_name, settings.region, settings.dynamodb_endpoint)
     if not models.run.exists():
         models.run.create_table(wait=True, billing_mode="PAY_PER_REQUEST")
-    dlq_url = sqs.create_queue(QueueName=f"{settings.work_queue}-dlq")["QueueUrl"]
+    return _queue_with_dlq(sqs, settings.work_queue)
+
+
+def provision_events_queue(settings: Settings, sqs: Any) -> str:
+    """Create the inbound events queue (queue triggers) with its dead-letter queue; return its URL."""
+    return _queue_with_dlq(sqs, settings.events_queue)
+
+
+def _queue_with_dlq(sqs: Any, name: str) -> str:
+    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVES})
     return sqs.create_queue(
-        QueueName=settings.work_queue,
+        QueueName=name,
         Attributes={"RedrivePolicy": redrive, "VisibilityTimeout": "60"},
     )["QueueUrl"]

@@ -16,7 +16,7 @@ from typing import Any
 
 from chalicelib.config import Settings
 from chalicelib.local.parking_queue import ParkingQueue
-from chalicelib.local.provision import provision
+from chalicelib.local.provision import provision, provision_events_queue
 from chalicelib.local.runner import QueueDriver
 from chalicelib.queue import SqsWorkQueue
 from chalicelib.runtime.clock import Clock, SystemClock, VirtualClock
@@ -46,6 +46,8 @@ class LocalStack:
     parking: ParkingQueue
     driver: QueueDriver
     clock: Clock
+    events_url: str = ""
+    events_driver: QueueDriver | None = None
 
 
 @contextmanager
@@ -69,6 +71,7 @@ def embedded_stack(
                 settings = replace(settings, definitions_dir=definitions_dir)
             sqs = sqs_client(settings)
             queue_url = provision(settings, sqs)
+            events_url = provision_events_queue(settings, sqs)
             clock: Clock = VirtualClock(start, follow_real_time=follow_real_time) if virtual_time else SystemClock()
             parking = ParkingQueue(SqsWorkQueue(sqs, queue_url), clock)
             services = build_services(settings, clock=clock, queue=parking)
@@ -76,7 +79,8 @@ def embedded_stack(
             driver = QueueDriver(sqs, queue_url, parking, clock if isinstance(clock, VirtualClock) else None)
             try:
                 yield LocalStack(services=services, sqs=sqs, queue_url=queue_url, parking=parking, driver=driver,
-                                 clock=clock)
+                                 clock=clock, events_url=events_url,
+                                 events_driver=QueueDriver(sqs, events_url, None, None))
             finally:
                 reset_services()
     finally:

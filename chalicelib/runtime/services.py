@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.actions import ActionRegistry, default_registry
@@ -12,6 +12,7 @@ from chalicelib.queue import SqsWorkQueue, WorkQueue
 from chalicelib.runtime.clock import Clock, SystemClock
 from chalicelib.runtime.flow_versions import FlowVersions
 from chalicelib.store import DynamoRunRepository, RunRepository, bind_models
+from chalicelib.triggers.secrets import SecretSource, SsmSecrets
 
 __all__ = ["Services", "build_services", "sqs_client"]
 
@@ -24,6 +25,7 @@ class Services:
     flows: FlowVersions
     actions: ActionRegistry
     clock: Clock
+    secrets: SecretSource = field(default_factory=SsmSecrets)
 
 
 def sqs_client(settings: Settings) -> Any:
@@ -38,6 +40,7 @@ def build_services(
     clock: Clock | None = None,
     queue: WorkQueue | None = None,
     actions: ActionRegistry | None = None,
+    secrets: SecretSource | None = None,
 ) -> Services:
     actions = actions or default_registry()
     repository = DynamoRunRepository(bind_models(settings.table_name, settings.region, settings.dynamodb_endpoint))
@@ -52,4 +55,5 @@ def build_services(
         flows=FlowVersions(catalog, repository, actions.checks()),
         actions=actions,
         clock=clock or SystemClock(),
+        secrets=secrets or SsmSecrets(settings.region),
     )

@@ -27,3 +27,13 @@ def test_stage_config_policy_and_infra_agree_on_names(stage: str) -> None:
     policy = json.dumps(json.loads((REPO_ROOT / ".chalice" / config["stages"][stage]["iam_policy_file"]).read_text()))
     assert f"table/{names['table']}" in policy and f"table/{names['table']}/index/*" in policy
     assert f"inside-flow-{stage}-*" in policy
+
+
+def test_both_sqs_handlers_report_batch_item_failures_and_have_a_dlq():
+    resources = render("dev")["Resources"]
+    for function in ("ProcessWork", "RouteEvents"):
+        source = resources[function]["Properties"]["Events"][f"{function}SqsEventSource"]
+        assert source["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert resources["EventsQueue"]["Properties"]["QueueName"] == "inside-flow-dev-events"
+    assert resources["EventsQueue"]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["EventsDeadLetterQueue", "Arn"]}
