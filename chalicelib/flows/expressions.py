@@ -39,7 +39,17 @@ class Expression:
         self.source = source
 
     def search(self, document: Any) -> Any:
-        return self._parsed.search(document)
+        """Apply the expression; every evaluation failure is a ``JMESPathError``.
+
+        jmespath lets an ordering comparison of a string with a number reach Python
+        (``amount > `10``` with ``amount: "20"``), which raises a bare ``TypeError``;
+        it is re-raised so callers handle one family. Failing is deliberate: treating
+        it as null would silently skip a branch such as an approval threshold.
+        """
+        try:
+            return self._parsed.search(document)
+        except TypeError as exc:
+            raise JMESPathError(f"cannot evaluate '{self.source}': {exc}") from exc
 
     def __repr__(self) -> str:
         return f"Expression({self.source!r})"

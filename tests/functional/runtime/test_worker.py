@@ -43,9 +43,14 @@ def test_two_workers_racing_on_one_message_commit_exactly_once(stack):
     message = WorkMessage.model_validate_json(first_message(stack)["Body"])
     repository = stack.services.repository
     both_loaded = threading.Barrier(2, timeout=10)
+    one_commit_at_a_time = threading.Lock()
 
     class LoadThenWait:
-        """Both workers read the run before either commits: the worst interleaving."""
+        """Both workers read the run before either commits: the worst interleaving.
+
+        Commits are serialised only because moto's transaction rollback is not thread-safe;
+        DynamoDB evaluates each conditional write atomically anyway.
+        """
 
         def __getattr__(self, name: str) -> Any:
             return getattr(repository, name)
@@ -54,6 +59,10 @@ def test_two_workers_racing_on_one_message_commit_exactly_once(stack):
             stored = repository.get(run_id)
             both_loaded.wait()
             return stored
+
+        def commit(self, *args: Any) -> int:
+            with one_commit_at_a_time:
+                return repository.commit(*args)
 
     import dataclasses
 

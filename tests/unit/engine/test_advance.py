@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -16,7 +17,6 @@ from chalicelib.engine import (
     ErrorName,
     EventType,
     Resume,
-    RunState,
     RunStatus,
     ScheduleWork,
     StartedBy,
@@ -88,7 +88,8 @@ class TestLinearRun:
         assert decision.due_at == NOW
         [started] = decision.events
         assert (started.seq, started.type, started.next, started.time) == (1, EventType.RUN_STARTED, "price", NOW)
-        assert started.detail == {"input": digest(self.run_input)}
+        assert started.detail["input"] == digest(self.run_input)
+        assert started.detail["started_by"] == {"source": "webhook", "identity": "ci"}
         assert run.event_count == 1
 
     def test_walks_to_success(self) -> None:
@@ -236,6 +237,16 @@ class TestChoice:
         assert "rules.when" in decision.run.error.cause
 
 
+    @pytest.mark.parametrize("amount", ["20000", "5"])
+    def test_comparing_a_string_with_a_number_fails_the_run_rather_than_skipping_the_rule(self, amount: str) -> None:
+        flow = self.choice_flow([{"when": "amount > `10000`", "next": "a"}], default="fallback")
+
+        decision = self.route(flow, {"amount": amount})
+
+        assert_failed(decision, ErrorName.EXPRESSION_FAILED, "route")
+        assert "amount > `10000`" in decision.run.error.cause
+
+
 class TestWait:
     flow = make_flow({"cool_off": {"type": "wait", "duration": "1h", "next": "done"}, "done": SUCCEED})
 
@@ -304,7 +315,7 @@ class TestWait:
 
     def test_a_wait_run_without_wake_at_is_a_caller_error(self) -> None:
         started = start(self.flow, "run-1", {}, NOW)
-        broken = RunState(**{**vars(started.run), "wake_at": None})
+        broken = dataclasses.replace(started.run, wake_at=None)
 
         with pytest.raises(EngineError, match="without a wake_at"):
             advance(self.flow, broken, Resume(), NOW)
@@ -334,6 +345,14 @@ class TestGuards:
 
         assert decision.run.status is RunStatus.RUNNING
         assert decision.run.cursor == "approve"
+
+    def test_a_guard_that_errors_fails_the_run_as_an_expression_failure(self) -> None:
+        flow = make_flow({"go": {"type": "pass", "requires": "level > `2`", "next": "done"}, "done": SUCCEED})
+
+        decision = start(flow, "run-1", {"level": "high"}, NOW)
+
+        assert_failed(decision, ErrorName.EXPRESSION_FAILED, "go")
+        assert "'requires'" in decision.run.error.cause
 
     def test_a_guard_on_the_start_state_is_checked_at_start(self) -> None:
         flow = make_flow({"go": {"type": "pass", "requires": "ready", "next": "done"}, "done": SUCCEED})
@@ -372,7 +391,7 @@ class TestTask:
         assert first is not None
         assert first.idempotency_key == "run-42:charge:1"
         assert again == first
-        retried = RunState(**{**vars(run), "attempt": 3})
+        retried = dataclasses.replace(run, attempt=3)
         assert pending_action(self.flow, retried).idempotency_key == "run-42:charge:3"
 
     def test_pending_action_is_none_for_a_finished_run(self) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from jmespath.exceptions import JMESPathError
 
 from chalicelib.flows.expressions import ContextPath, Expression, is_truthy
 
@@ -20,7 +21,9 @@ json_values = st.recursive(
 
 class TestExpression:
     def test_searches_a_document(self) -> None:
-        assert Expression("order.items[].price | sum(@)").search({"order": {"items": [{"price": 2}, {"price": 3}]}}) == 5
+        document = {"order": {"items": [{"price": 2}, {"price": 3}]}}
+
+        assert Expression("order.items[].price | sum(@)").search(document) == 5
 
     @pytest.mark.parametrize("source", ["a >", "items[?", "{a: }", "&&"])
     def test_refuses_invalid_jmespath_at_construction(self, source: str) -> None:
@@ -31,6 +34,24 @@ class TestExpression:
     def test_refuses_empty_or_non_string_sources(self, source: Any) -> None:
         with pytest.raises(ValueError, match="non-empty JMESPath string"):
             Expression(source)
+
+    @pytest.mark.parametrize(("source", "document"), [
+        ("x > `1`", {"x": "5"}),
+        ("x <= `1`", {"x": "5"}),
+        ("`\"a\"` < x", {"x": 3}),
+    ])
+    def test_comparing_a_string_with_a_number_raises_a_jmespath_error(self, source: str,
+                                                                        document: dict[str, Any]) -> None:
+        with pytest.raises(JMESPathError, match="cannot evaluate"):
+            Expression(source).search(document)
+
+    @pytest.mark.parametrize(("source", "document"), [("x > `1`", {"x": [2]}), ("x > `1`", {"x": None})])
+    def test_comparing_non_comparable_values_gives_null(self, source: str, document: dict[str, Any]) -> None:
+        assert Expression(source).search(document) is None
+
+    def test_type_errors_in_functions_stay_jmespath_errors(self) -> None:
+        with pytest.raises(JMESPathError):
+            Expression("length(x)").search({"x": 5})
 
     def test_equal_by_source_and_hashable(self) -> None:
         assert Expression("a.b") == Expression("a.b")
