@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STAGE ?= dev
 
-.PHONY: setup demo test validate serve bundle package clean
+.PHONY: setup demo test test-integration bench validate serve bundle package clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# Prints one table of cost, engine speed, cold start, memory and package size (docs/benchmarks.md).
+bench: setup
+	$(BIN)/python -m benchmarks
 
 validate: setup
 	$(BIN)/flowctl validate
