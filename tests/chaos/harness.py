@@ -177,6 +177,8 @@ class _Episode:
         run_ids = {self.start(s, f"{tag}-{i}"): s for i, s in enumerate(scenarios)}
         idle = 0
         for _ in range(MAX_STEPS_PER_EPISODE):
+            if self.broker.dead_letters or any(n > 1 for n in self.plan.commits.values()):
+                break  # a promise is already broken; the checks below report it
             delivery = self.broker.receive()
             if delivery is not None:
                 self._deliver(self.rng.choice(self.workers), delivery)
