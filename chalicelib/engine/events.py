@@ -48,6 +48,7 @@ class Joined:
     """The join of the current group is complete (or failed beyond tolerance): the finished branches, by key."""
 
     outcomes: tuple[BranchOutcome, ...]
+    total: int = 0
 
 
 Event = Union[ActionSucceeded, ActionFailed, Resume, Spawned, Joined]

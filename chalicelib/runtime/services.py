@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.actions import ActionRegistry, default_registry
@@ -11,7 +13,7 @@ from chalicelib.flows import FlowCatalog
 from chalicelib.queue import SqsWorkQueue, WorkQueue
 from chalicelib.runtime.clock import Clock, SystemClock
 from chalicelib.runtime.flow_versions import FlowVersions
-from chalicelib.store import DynamoRunRepository, RunRepository, bind_models
+from chalicelib.store import BranchStore, DynamoBranchStore, DynamoRunRepository, RunRepository, bind_models
 
 __all__ = ["Services", "build_services", "sqs_client"]
 
@@ -24,6 +26,8 @@ class Services:
     flows: FlowVersions
     actions: ActionRegistry
     clock: Clock
+    branches: BranchStore
+    random: Callable[[], float] = field(default=random.random)
 
 
 def sqs_client(settings: Settings) -> Any:
@@ -40,7 +44,8 @@ def build_services(
     actions: ActionRegistry | None = None,
 ) -> Services:
     actions = actions or default_registry()
-    repository = DynamoRunRepository(bind_models(settings.table_name, settings.region, settings.dynamodb_endpoint))
+    models = bind_models(settings.table_name, settings.region, settings.dynamodb_endpoint)
+    repository = DynamoRunRepository(models)
     if queue is None:
         client = sqs_client(settings)
         queue = SqsWorkQueue(client, client.get_queue_url(QueueName=settings.work_queue)["QueueUrl"])
@@ -52,4 +57,5 @@ def build_services(
         flows=FlowVersions(catalog, repository, actions.checks()),
         actions=actions,
         clock=clock or SystemClock(),
+        branches=DynamoBranchStore(models),
     )
