@@ -63,6 +63,10 @@ def embedded_stack(
     """Start moto, create the table and queues, and install services the app handlers will use."""
     from moto import mock_aws  # a dev dependency: only local runs and tests import it
 
+    from chalicelib.local import moto_transactions
+
+    moto_transactions.install()
+
     saved = {key: os.environ.get(key) for key in LOCAL_ENV}
     os.environ.update(LOCAL_ENV)
     try:

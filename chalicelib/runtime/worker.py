@@ -43,18 +43,20 @@ def process_message(services: Services, message: WorkMessage) -> Outcome:
         return Outcome.STALE
     flow = services.flows.pinned(run.flow, run.flow_version)
     now = services.clock.now()
-    if run.group is not None:
+    request = engine.pending_spawn(flow, run, now)
+    action = engine.pending_action(flow, run, now) if request is None and run.children is None else None
+    if run.group is not None and (request or action or run.wake_at or run.children):
+        # Before a side effect or a timer hop a branch checks that its parent still wants it; pure
+        # steps skip the read, and a branch's last commit is conditioned on the open join anyway.
         join = services.branches.join(run.run_id, run.group)
         if join is None or not join.open:
             return _cancel_branch(services, stored, now)
     heads: list[NewBranch] = []
-    request = engine.pending_spawn(flow, run, now)
     if request is not None:
         event, heads = spawn(services, flow, run, request, now)
     elif run.children is not None:
         event = join_event(services, run)
     else:
-        action = engine.pending_action(flow, run, now)
         event = services.actions.perform(action) if action is not None else engine.Resume()
         now = services.clock.now()  # the action took time; a late result is a timeout
     decision = engine.advance(flow, run, event, now, jitter=services.random())
