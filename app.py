@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from chalice import Chalice, Response
+from chalice import Chalice, Rate, Response
 
 from chalicelib.api.responses import api_errors, json_response
 from chalicelib.config import Settings
@@ -86,6 +86,29 @@ def run_history(run_id: str) -> Response:
     from chalicelib.api import operations
 
     return _reply(operations.run_history(_services(), run_id, app.current_request.query_params))
+
+
+@app.route("/runs/{run_id}/cancel", methods=["POST"], content_types=["application/json"])
+@api_errors
+def cancel_run(run_id: str) -> Response:
+    from chalicelib.api import operations
+
+    return _reply(operations.cancel(_services(), run_id, app.current_request.raw_body))
+
+
+@app.route("/runs/{run_id}/redrive", methods=["POST"], content_types=["application/json"])
+@api_errors
+def redrive_run(run_id: str) -> Response:
+    from chalicelib.api import operations
+
+    return _reply(operations.redrive(_services(), run_id, app.current_request.raw_body))
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES), name="sweep")
+def sweep(event: Any) -> dict[str, int]:
+    from chalicelib.runtime.sweeper import sweep as sweep_overdue
+
+    return {"requeued": sweep_overdue(_services())}
 
 
 @app.on_sqs_message(queue=WORK_QUEUE, batch_size=10, name="process_work")

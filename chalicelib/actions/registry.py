@@ -62,12 +62,12 @@ class ActionRegistry:
         """Run an action and turn its outcome into an engine event; no exception escapes."""
         action = self._actions.get(request.action)
         if action is None:
-            return ActionFailed("UnknownAction", f"no action named '{request.action}' is registered")
+            return ActionFailed("UnknownAction", f"no action named '{request.action}' is registered", retryable=False)
         context = ActionContext(idempotency_key=request.idempotency_key, timeout_seconds=request.timeout_seconds)
         try:
             params = action.params.model_validate(request.params)
             return ActionSucceeded(action.run(params, request.input, context))
         except ActionError as exc:
-            return ActionFailed(exc.error_name, exc.message)
+            return ActionFailed(exc.error_name, exc.message, retryable=exc.retryable)
         except Exception as exc:  # noqa: BLE001 - a crashing custom action fails the state, never the worker
             return ActionFailed(type(exc).__name__, str(exc) or repr(exc))

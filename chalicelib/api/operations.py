@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.api.requests import HistoryQuery, ListRunsQuery, StartRunBody, parse_body, parse_query
+from chalicelib.api.requests import (
+    CancelBody, HistoryQuery, ListRunsQuery, RedriveBody, StartRunBody, parse_body, parse_query,
+)
 from chalicelib.api.responses import InvalidRequest
 from chalicelib.api.views import event_view, run_view, summary_view, timeline
 from chalicelib.engine import StartedBy
+from chalicelib.runtime.control import cancel_run, redrive_run
 from chalicelib.runtime.services import Services
 from chalicelib.runtime.starter import start_run
 from chalicelib.store import RunNotFound, StoredRun
 
-__all__ = ["ApiResult", "start", "describe_run", "run_history", "list_runs", "list_flows", "describe_flow"]
+__all__ = ["ApiResult", "start", "describe_run", "run_history", "list_runs", "list_flows", "describe_flow", "cancel",
+           "redrive"]
 
 ApiResult = tuple[int, Any, dict[str, str]]
 
@@ -29,6 +33,16 @@ def start(
     )
     view = run_view(result.stored)
     return (201 if result.created else 200), view, {"Location": f"/runs/{view['run_id']}"}
+
+
+def cancel(services: Services, run_id: str, raw_body: bytes | None) -> ApiResult:
+    body = parse_body(CancelBody, raw_body)
+    return 202, run_view(cancel_run(services, run_id, body.reason, body.compensate)), {}
+
+
+def redrive(services: Services, run_id: str, raw_body: bytes | None) -> ApiResult:
+    body = parse_body(RedriveBody, raw_body)
+    return 202, run_view(redrive_run(services, run_id, body.patch or None, body.latest)), {}
 
 
 def _load(services: Services, run_id: str) -> StoredRun:

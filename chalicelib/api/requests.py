@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from chalicelib.api.responses import InvalidJson, InvalidRequest
 from chalicelib.engine import RunStatus
 
-__all__ = ["StartRunBody", "ListRunsQuery", "parse_body", "parse_query"]
+__all__ = ["StartRunBody", "CancelBody", "RedriveBody", "ListRunsQuery", "parse_body", "parse_query"]
 
 
 class StartRunBody(BaseModel):
@@ -18,6 +18,22 @@ class StartRunBody(BaseModel):
 
     input: dict[str, Any] = Field(default_factory=dict)
     run_id: str | None = None
+
+
+class CancelBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=500)
+    compensate: bool = False
+
+
+class RedriveBody(BaseModel):
+    """``patch`` is merged into the run context (top-level keys); ``latest`` moves the run to the newest version."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    patch: dict[str, Any] = Field(default_factory=dict)
+    latest: bool = False
 
 
 class ListRunsQuery(BaseModel):

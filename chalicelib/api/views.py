@@ -14,6 +14,9 @@ _LEAVES_STATE = {
     EventType.STATE_FAILED: "failed",
     EventType.RUN_SUCCEEDED: "succeeded",
     EventType.RUN_FAILED: "failed",
+    EventType.RUN_CANCELLED: "cancelled",
+    EventType.COMPENSATION_SUCCEEDED: "compensated",
+    EventType.COMPENSATION_FAILED: "compensation_failed",
 }
 
 

@@ -1,30 +1,44 @@
 """The pure core: flow + run + event + now -> Decision. No AWS, no clock, no randomness."""
 
 from chalicelib.engine.advance import advance, digest, pending_action, start
-from chalicelib.engine.decision import ActionRequest, Decision, ScheduleWork, WorkKind
+from chalicelib.engine.control import RunNotCancellable, RunNotRedrivable, cancel, redrive
+from chalicelib.engine.decision import ActionRequest, BranchStart, Decision, ScheduleWork, SpawnRequest, WorkKind
 from chalicelib.engine.errors import EngineError, ErrorName
-from chalicelib.engine.events import ActionFailed, ActionSucceeded, Event, Resume
+from chalicelib.engine.events import ActionFailed, ActionSucceeded, BranchOutcome, Event, Joined, Resume, Spawned
+from chalicelib.engine.groups import branch_id, pending_spawn, start_branch
 from chalicelib.engine.state import EventType, HistoryEvent, RunError, RunState, RunStatus, StartedBy
 
 __all__ = [
     "ActionFailed",
     "ActionRequest",
     "ActionSucceeded",
+    "BranchOutcome",
+    "BranchStart",
     "Decision",
     "EngineError",
     "ErrorName",
     "Event",
     "EventType",
     "HistoryEvent",
+    "Joined",
     "Resume",
     "RunError",
+    "RunNotCancellable",
+    "RunNotRedrivable",
     "RunState",
     "RunStatus",
     "ScheduleWork",
+    "SpawnRequest",
+    "Spawned",
     "StartedBy",
     "WorkKind",
     "advance",
+    "branch_id",
+    "cancel",
     "digest",
     "pending_action",
+    "pending_spawn",
+    "redrive",
     "start",
+    "start_branch",
 ]

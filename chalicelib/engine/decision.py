@@ -9,12 +9,15 @@ from typing import Any
 
 from chalicelib.engine.state import HistoryEvent, RunState
 
-__all__ = ["WorkKind", "ScheduleWork", "ActionRequest", "Decision"]
+__all__ = ["WorkKind", "ScheduleWork", "ActionRequest", "BranchStart", "SpawnRequest", "Decision"]
 
 
 class WorkKind(str, enum.Enum):
     ADVANCE = "advance"
     TIMER = "timer"
+    RETRY = "retry"
+    JOIN = "join"
+    SWEEP = "sweep"
 
 
 @dataclass(frozen=True)
@@ -37,10 +40,31 @@ class ActionRequest:
 
 
 @dataclass(frozen=True)
+class BranchStart:
+    """One branch or map item to create: its key in the group, the machine it runs and its context."""
+
+    key: str
+    machine: str
+    context: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SpawnRequest:
+    """Create the join ``group`` and its branches; at most ``max_concurrency`` run at once (0: all)."""
+
+    group: str
+    state: str
+    branches: tuple[BranchStart, ...]
+    max_concurrency: int
+    tolerated: int
+
+
+@dataclass(frozen=True)
 class Decision:
     run: RunState
     events: tuple[HistoryEvent, ...] = ()
     work: ScheduleWork | None = None
+    close_group: str | None = None
 
     @property
     def due_at(self) -> datetime | None:

@@ -22,3 +22,7 @@ class ErrorName:
     INVALID_WAIT_TIME = "InvalidWaitTime"
     EXPRESSION_FAILED = "ExpressionFailed"
     INVALID_RESULT = "InvalidResult"
+    TIMEOUT = "Timeout"
+    TOLERATED_FAILURES_EXCEEDED = "ToleratedFailureExceeded"
+    INVALID_ITEMS = "InvalidItems"
+    CANCELLED = "Cancelled"

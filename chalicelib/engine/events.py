@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Union
 
-__all__ = ["ActionSucceeded", "ActionFailed", "Resume", "Event"]
+from chalicelib.engine.state import RunError
+
+__all__ = ["ActionSucceeded", "ActionFailed", "Resume", "Spawned", "BranchOutcome", "Joined", "Event"]
 
 
 @dataclass(frozen=True)
@@ -17,11 +19,36 @@ class ActionSucceeded:
 class ActionFailed:
     error: str
     cause: str | None = None
+    retryable: bool = True
 
 
 @dataclass(frozen=True)
 class Resume:
-    """A work message arrived for a state that needs no action (choice, pass, wait, end states)."""
+    """A work message arrived for a state that needs no action (choice, pass, wait, a pending join, end states)."""
 
 
-Event = Union[ActionSucceeded, ActionFailed, Resume]
+@dataclass(frozen=True)
+class Spawned:
+    """The runtime created the branches of a parallel/map state under the join ``group``."""
+
+    group: str
+    total: int
+
+
+@dataclass(frozen=True)
+class BranchOutcome:
+    key: str
+    succeeded: bool
+    output: Any = None
+    error: RunError | None = None
+
+
+@dataclass(frozen=True)
+class Joined:
+    """The join of the current group is complete (or failed beyond tolerance): the finished branches, by key."""
+
+    outcomes: tuple[BranchOutcome, ...]
+    total: int = 0
+
+
+Event = Union[ActionSucceeded, ActionFailed, Resume, Spawned, Joined]

@@ -25,6 +25,11 @@ class EventType(str, enum.Enum):
     RUN_STARTED = "RunStarted"
     STATE_SUCCEEDED = "StateSucceeded"
     STATE_FAILED = "StateFailed"
+    BRANCHES_STARTED = "BranchesStarted"
+    COMPENSATION_SUCCEEDED = "CompensationSucceeded"
+    COMPENSATION_FAILED = "CompensationFailed"
+    RUN_REDRIVEN = "RunRedriven"
+    RUN_CANCELLED = "RunCancelled"
     RUN_SUCCEEDED = "RunSucceeded"
     RUN_FAILED = "RunFailed"
 
@@ -73,6 +78,14 @@ class HistoryEvent:
 
 @dataclass(frozen=True)
 class RunState:
+    """A cursor through a flow: a run, or one branch / map item of a run (``branch`` set).
+
+    A branch runs the sub-machine at ``machine`` and belongs to the join ``group``;
+    ``children`` is the group a cursor in a parallel/map state waits on.
+    ``compensations`` lists completed states to undo, oldest first; ``unwinding``
+    holds the error the run ends with while they run.
+    """
+
     run_id: str
     flow: str
     flow_version: str
@@ -87,3 +100,11 @@ class RunState:
     wake_at: datetime | None = None
     finished_at: datetime | None = None
     error: RunError | None = None
+    branch: str | None = None
+    machine: str | None = None
+    group: str | None = None
+    children: str | None = None
+    deadline: datetime | None = None
+    run_deadline: datetime | None = None
+    compensations: tuple[str, ...] = ()
+    unwinding: RunError | None = None

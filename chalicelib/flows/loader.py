@@ -18,7 +18,7 @@ import yaml
 from pydantic import ValidationError
 
 from chalicelib.flows.errors import DefinitionError
-from chalicelib.flows.models import FlowDefinition, TaskState
+from chalicelib.flows.models import CompensateAction, FlowDefinition, Machine, MapState, ParallelState, TaskState
 
 __all__ = ["Flow", "ActionCheck", "parse_flow", "load_flow_file", "flow_version", "SUFFIXES"]
 
@@ -40,6 +40,18 @@ class Flow:
     @property
     def name(self) -> str:
         return self.definition.name
+
+    def machine(self, path: str | None) -> Machine:
+        """The state machine a cursor runs: the top level, or a branch/iterator named by ``path``.
+
+        A path is ``/``-separated segments: ``<map state>`` or ``<parallel state>:<branch>``.
+        """
+        machine: Machine | FlowDefinition = self.definition
+        for segment in path.split("/") if path else ():
+            name, _, branch = segment.partition(":")
+            state = machine.states[name]
+            machine = state.branches[branch] if isinstance(state, ParallelState) else state.iterator  # type: ignore
+        return machine  # type: ignore[return-value]
 
 
 def flow_version(document: Mapping[str, Any]) -> str:
@@ -81,16 +93,8 @@ def parse_flow(document: Any, source: str, actions: Mapping[str, ActionCheck] | 
 def _from_validation_error(source: str, exc: ValidationError) -> DefinitionError:
     first = exc.errors(include_url=False)[0]
     loc = [str(part) for part in first["loc"]]
-    state: str | None = None
-    if len(loc) >= 2 and loc[0] == "states":
-        state = loc[1]
-        rest = loc[2:]
-        if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
-            rest = ["type"]
-        elif rest:
-            rest = rest[1:]  # drop the discriminator tag pydantic puts in the location
-    else:
-        rest = loc
+    parts, rest = _state_path(loc, first["type"] in ("union_tag_invalid", "union_tag_not_found"))
+    state = ".".join(parts) or None
     field_path = _dotted(rest) or None
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "missing":
@@ -103,6 +107,29 @@ def _from_validation_error(source: str, exc: ValidationError) -> DefinitionError
     return DefinitionError(source, message, state=state, field=field_path)
 
 
+def _state_path(loc: list[str], tag_error: bool) -> tuple[list[str], list[str]]:
+    """Split a pydantic location into the (possibly nested) state it is in and the field.
+
+    Nested states are named through their container: ``fanout.iterator.work`` or
+    ``checks.branches.fraud.score``.
+    """
+    parts: list[str] = []
+    rest = loc
+    while len(rest) >= 2 and rest[0] == "states":
+        parts.append(rest[1])
+        rest = rest[2:]
+        if not rest:
+            return parts, ["type"] if tag_error else []
+        rest = rest[1:]  # drop the discriminator tag pydantic puts in the location
+        if rest[:2] == ["iterator", "states"]:
+            parts.append("iterator")
+            rest = rest[1:]
+        elif len(rest) >= 3 and rest[0] == "branches" and rest[2] == "states":
+            parts += ["branches", rest[1]]
+            rest = rest[2:]
+    return parts, rest
+
+
 def _dotted(parts: list[str]) -> str:
     text = ""
     for part in parts:
@@ -110,16 +137,46 @@ def _dotted(parts: list[str]) -> str:
     return text
 
 
+def _nested(definition: Machine | FlowDefinition, prefix: str = "") -> list[tuple[str, Machine | FlowDefinition]]:
+    """Every state machine of a definition with the prefix that names its states in errors."""
+    found: list[tuple[str, Machine | FlowDefinition]] = [(prefix, definition)]
+    for name, state in definition.states.items():
+        if isinstance(state, MapState):
+            found += _nested(state.iterator, f"{prefix}{name}.iterator.")
+        elif isinstance(state, ParallelState):
+            for branch, machine in state.branches.items():
+                found += _nested(machine, f"{prefix}{name}.branches.{branch}.")
+    return found
+
+
 def _check_graph(source: str, definition: FlowDefinition) -> None:
-    states = definition.states
-    if definition.start not in states:
-        raise DefinitionError(source, f"start state '{definition.start}' is not defined in 'states'", field="start")
+    for prefix, machine in _nested(definition):
+        _check_machine(source, machine, prefix)
+
+
+def _check_machine(source: str, machine: Machine | FlowDefinition, prefix: str) -> None:
+    """One machine's graph: a defined start, known targets, compensations that are tasks, nothing unreachable.
+
+    A branch or iterator is closed: its states can only go to its own states.
+    """
+    states = machine.states
+    if machine.start not in states:
+        raise DefinitionError(source, f"start state '{machine.start}' is not defined in 'states'",
+                              state=prefix.rstrip(".") or None, field="start")
+    compensations: set[str] = set()
     for name, state in states.items():
         for field_name, target in state.targets():
             if target not in states:
-                raise DefinitionError(source, f"goes to unknown state '{target}'", state=name, field=field_name)
-    reachable = {definition.start}
-    frontier = [definition.start]
+                raise DefinitionError(source, f"goes to unknown state '{target}'", state=prefix + name,
+                                      field=field_name)
+        undo = getattr(state, "compensate", None)
+        if isinstance(undo, str):
+            if not isinstance(states.get(undo), TaskState):
+                raise DefinitionError(source, f"'{undo}' is not a task state of the same machine",
+                                      state=prefix + name, field="compensate")
+            compensations.add(undo)
+    reachable = {machine.start} | compensations
+    frontier = list(reachable)
     while frontier:
         for _, target in states[frontier.pop()].targets():
             if target not in reachable:
@@ -127,7 +184,8 @@ def _check_graph(source: str, definition: FlowDefinition) -> None:
                 frontier.append(target)
     for name in states:
         if name not in reachable:
-            raise DefinitionError(source, "is unreachable: no path from 'start' leads to it", state=name, field="type")
+            raise DefinitionError(source, "is unreachable: no path from 'start' leads to it", state=prefix + name,
+                                  field="type")
 
 
 def _check_input_schema(source: str, definition: FlowDefinition) -> None:
@@ -164,14 +222,25 @@ def _check_triggers(source: str, definition: FlowDefinition) -> None:
 
 
 def _check_actions(source: str, definition: FlowDefinition, actions: Mapping[str, ActionCheck]) -> None:
-    for name, state in definition.states.items():
-        if not isinstance(state, TaskState):
-            continue
-        check = actions.get(state.action)
-        if check is None:
-            known = ", ".join(sorted(actions))
-            raise DefinitionError(source, f"unknown action '{state.action}' (known: {known})", state=name, field="action")
-        problem = check(state.with_)
-        if problem is not None:
-            field_name, message = problem
-            raise DefinitionError(source, message, state=name, field=f"with.{field_name}" if field_name else "with")
+    for prefix, machine in _nested(definition):
+        for name, state in machine.states.items():
+            if isinstance(state, TaskState):
+                _check_action(source, prefix + name, "", state.action, state.with_, actions)
+            undo = getattr(state, "compensate", None)
+            if isinstance(undo, CompensateAction):
+                _check_action(source, prefix + name, "compensate.", undo.action, undo.with_, actions)
+
+
+def _check_action(
+    source: str, state: str, prefix: str, action: str, with_: Mapping[str, Any], actions: Mapping[str, ActionCheck]
+) -> None:
+    check = actions.get(action)
+    if check is None:
+        known = ", ".join(sorted(actions))
+        raise DefinitionError(source, f"unknown action '{action}' (known: {known})", state=state,
+                              field=f"{prefix}action")
+    problem = check(with_)
+    if problem is not None:
+        field_name, message = problem
+        raise DefinitionError(source, message, state=state,
+                              field=f"{prefix}with.{field_name}" if field_name else f"{prefix}with")

@@ -10,10 +10,11 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from chalicelib.actions import ActionRegistry
 from chalicelib.config import Settings
 from chalicelib.local.parking_queue import ParkingQueue
 from chalicelib.local.provision import provision, provision_events_queue
@@ -58,9 +59,15 @@ def embedded_stack(
     follow_real_time: bool = False,
     start: datetime | None = None,
     settings: Settings | None = None,
+    actions: ActionRegistry | None = None,
+    tick: timedelta = timedelta(0),
 ) -> Iterator[LocalStack]:
     """Start moto, create the table and queues, and install services the app handlers will use."""
     from moto import mock_aws  # a dev dependency: only local runs and tests import it
+
+    from chalicelib.local import moto_transactions
+
+    moto_transactions.install()
 
     saved = {key: os.environ.get(key) for key in LOCAL_ENV}
     os.environ.update(LOCAL_ENV)
@@ -72,9 +79,10 @@ def embedded_stack(
             sqs = sqs_client(settings)
             queue_url = provision(settings, sqs)
             events_url = provision_events_queue(settings, sqs)
-            clock: Clock = VirtualClock(start, follow_real_time=follow_real_time) if virtual_time else SystemClock()
+            clock: Clock = (VirtualClock(start, follow_real_time=follow_real_time, tick=tick) if virtual_time
+                            else SystemClock())
             parking = ParkingQueue(SqsWorkQueue(sqs, queue_url), clock)
-            services = build_services(settings, clock=clock, queue=parking)
+            services = build_services(settings, clock=clock, queue=parking, actions=actions)
             install_services(services)
             driver = QueueDriver(sqs, queue_url, parking, clock if isinstance(clock, VirtualClock) else None)
             try:

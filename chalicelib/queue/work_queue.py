@@ -35,11 +35,12 @@ def delay_until(at: datetime, now: datetime) -> int:
     return max(0, min(MAX_DELAY_SECONDS, math.ceil((at - now).total_seconds())))
 
 
-def schedule(queue: WorkQueue, run_id: str, version: int, work: ScheduleWork | None, now: datetime) -> None:
+def schedule(queue: WorkQueue, run_id: str, version: int, work: ScheduleWork | None, now: datetime,
+             branch: str | None = None) -> None:
     """Send the follow-up message a committed decision asked for, if any."""
     if work is None:
         return
-    queue.send(WorkMessage(run_id=run_id, seq=version, kind=work.kind), delay_until(work.at, now))
+    queue.send(WorkMessage(run_id=run_id, seq=version, kind=work.kind, branch=branch), delay_until(work.at, now))
 
 
 class SqsWorkQueue:

@@ -25,14 +25,18 @@ class VirtualClock:
     it also moves with the wall clock, so local runs show real step durations.
     """
 
-    def __init__(self, start: datetime | None = None, *, follow_real_time: bool = False) -> None:
+    def __init__(self, start: datetime | None = None, *, follow_real_time: bool = False,
+                 tick: timedelta = timedelta(0)) -> None:
         self._origin = time.monotonic()
         self._start = start or datetime.now(timezone.utc)
         self._skipped = timedelta(0)
         self._follow = follow_real_time
+        self._tick = tick
 
     def now(self) -> datetime:
+        """With a ``tick`` every reading is later than the one before, so history times order events totally."""
         moment = self._start + self._skipped
+        self._skipped += self._tick
         if self._follow:
             moment += timedelta(seconds=time.monotonic() - self._origin)
         return moment

@@ -21,6 +21,7 @@ _METRIC = {
     Outcome.STALE: "StaleMessages",
     Outcome.MISSING: "MissingRuns",
     Outcome.LOST_RACE: "LostRaces",
+    Outcome.CANCELLED: "CancelledBranches",
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +13,7 @@ from chalicelib.flows import FlowCatalog
 from chalicelib.queue import SqsWorkQueue, WorkQueue
 from chalicelib.runtime.clock import Clock, SystemClock
 from chalicelib.runtime.flow_versions import FlowVersions
-from chalicelib.store import DynamoRunRepository, RunRepository, bind_models
+from chalicelib.store import BranchStore, DynamoBranchStore, DynamoRunRepository, RunRepository, bind_models
 from chalicelib.triggers.secrets import SecretSource, SsmSecrets
 
 __all__ = ["Services", "build_services", "sqs_client"]
@@ -25,7 +27,9 @@ class Services:
     flows: FlowVersions
     actions: ActionRegistry
     clock: Clock
+    branches: BranchStore
     secrets: SecretSource = field(default_factory=SsmSecrets)
+    random: Callable[[], float] = field(default=random.random)
 
 
 def sqs_client(settings: Settings) -> Any:
@@ -43,7 +47,8 @@ def build_services(
     secrets: SecretSource | None = None,
 ) -> Services:
     actions = actions or default_registry()
-    repository = DynamoRunRepository(bind_models(settings.table_name, settings.region, settings.dynamodb_endpoint))
+    models = bind_models(settings.table_name, settings.region, settings.dynamodb_endpoint)
+    repository = DynamoRunRepository(models)
     if queue is None:
         client = sqs_client(settings)
         queue = SqsWorkQueue(client, client.get_queue_url(QueueName=settings.work_queue)["QueueUrl"])
@@ -56,4 +61,5 @@ def build_services(
         actions=actions,
         clock=clock or SystemClock(),
         secrets=secrets or SsmSecrets(settings.region),
+        branches=DynamoBranchStore(models),
     )

@@ -7,20 +7,27 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.engine import EventType, HistoryEvent, RunError, RunState, RunStatus, StartedBy
-from chalicelib.store.models import DUE_SHARDS, RUN_SK, TableModels, event_key, run_key
+from chalicelib.store.models import DUE_SHARDS, RUN_SK, TableModels, branch_key, event_key, run_key
 
 __all__ = ["run_to_item", "item_to_run", "event_to_item", "item_to_event", "due_shard"]
 
 
-def due_shard(run_id: str) -> str:
+def due_shard(run_id: str, branch: str | None = None) -> str:
     """Spread the sparse due index over a few partitions so no single key is hot."""
-    return f"DUE#{zlib.crc32(run_id.encode()) % DUE_SHARDS}"
+    return f"DUE#{zlib.crc32((run_id + (branch or '')).encode()) % DUE_SHARDS}"
 
 
-def run_to_item(models: TableModels, run: RunState, due_at: datetime | None, version: int | None) -> Any:
-    item = models.run(
+def run_to_item(models: TableModels, run: RunState, due_at: datetime | None, version: int | None,
+                successor: str | None = None) -> Any:
+    """The run item, or the branch item when the cursor is a branch (``successor``: the next item of its lane)."""
+    extra: dict[str, Any] = {}
+    model: Any = models.run
+    if run.branch is not None:
+        model = models.branch
+        extra = {"branch": run.branch, "machine": run.machine, "group": run.group, "successor": successor}
+    item = model(
         pk=run_key(run.run_id),
-        sk=RUN_SK,
+        sk=RUN_SK if run.branch is None else branch_key(run.branch),
         run_id=run.run_id,
         flow=run.flow,
         flow_version=run.flow_version,
@@ -35,8 +42,14 @@ def run_to_item(models: TableModels, run: RunState, due_at: datetime | None, ver
         finished_at=run.finished_at,
         started_by=_started_by_dict(run.started_by),
         error=run.error.to_dict() if run.error else None,
-        due_shard=due_shard(run.run_id) if due_at is not None else None,
+        due_shard=due_shard(run.run_id, run.branch) if due_at is not None else None,
         due_at=due_at,
+        children=run.children,
+        deadline=run.deadline,
+        run_deadline=run.run_deadline,
+        compensations=list(run.compensations) or None,
+        unwinding=run.unwinding.to_dict() if run.unwinding else None,
+        **extra,
     )
     if version is not None:
         item.version = version
@@ -60,13 +73,21 @@ def item_to_run(item: Any) -> RunState:
         finished_at=item.finished_at,
         started_by=StartedBy(**started_by),
         error=RunError(**item.error) if item.error else None,
+        branch=getattr(item, "branch", None),
+        machine=getattr(item, "machine", None),
+        group=getattr(item, "group", None),
+        children=item.children,
+        deadline=item.deadline,
+        run_deadline=item.run_deadline,
+        compensations=tuple(item.compensations or ()),
+        unwinding=RunError(**item.unwinding) if item.unwinding else None,
     )
 
 
-def event_to_item(models: TableModels, run_id: str, event: HistoryEvent) -> Any:
+def event_to_item(models: TableModels, run_id: str, event: HistoryEvent, branch: str | None = None) -> Any:
     return models.event(
         pk=run_key(run_id),
-        sk=event_key(event.seq),
+        sk=event_key(event.seq, branch),
         seq=event.seq,
         type=event.type.value,
         time=event.time,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from chalicelib.errors import InsideFlowError
 
-__all__ = ["StoreError", "ConcurrentModification", "RunNotFound", "RunAlreadyExists", "InvalidPageToken"]
+__all__ = ["StoreError", "ConcurrentModification", "GroupClosed", "TransientConflict", "RunNotFound",
+           "RunAlreadyExists", "InvalidPageToken"]
 
 
 class StoreError(InsideFlowError):
@@ -17,6 +18,20 @@ class ConcurrentModification(StoreError):
 
     status = 409
     code = "concurrent_modification"
+
+
+class GroupClosed(StoreError):
+    """A branch tried to finish into a join its parent already closed (failed, timed out or cancelled)."""
+
+    status = 409
+    code = "group_closed"
+
+
+class TransientConflict(StoreError):
+    """DynamoDB cancelled a transaction for a concurrent one on the same item; retrying succeeds."""
+
+    status = 503
+    code = "transaction_conflict"
 
 
 class RunNotFound(StoreError):

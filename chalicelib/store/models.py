@@ -4,7 +4,15 @@
 |------------|---------------|---------------|
 | run        | RUN#<id>      | RUN           |
 | history    | RUN#<id>      | EVT#<seq:09>  |
+| branch     | RUN#<id>      | BR#<branch>   |
+| its history| RUN#<id>      | BEV#<branch>#<seq:09> |
+| join       | RUN#<id>      | JOIN#<group>  |
 | definition | FLOW#<name>   | DEF#<version> |
+
+A branch is a parallel branch or a map item: a cursor like the run's, with its
+own version. Its item stores ``flow``, ``status`` and ``started_at`` under other
+attribute names so the by_flow/by_status indexes list runs only; it keeps
+``due_shard``/``due_at`` so the sweeper watches branches too.
 
 Models are declared once without a table and bound to a concrete table by
 :func:`bind_models`, so the app, the local stack and the tests share one schema.
@@ -25,7 +33,8 @@ from pynamodb.attributes import (
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
-__all__ = ["TableModels", "bind_models", "DUE_SHARDS", "run_key", "event_key", "definition_key"]
+__all__ = ["TableModels", "bind_models", "DUE_SHARDS", "run_key", "event_key", "branch_key", "join_key",
+           "definition_key", "JOIN_OPEN", "JOIN_CLOSED"]
 
 DUE_SHARDS = 8
 RUN_SK = "RUN"
@@ -35,8 +44,20 @@ def run_key(run_id: str) -> str:
     return f"RUN#{run_id}"
 
 
-def event_key(seq: int) -> str:
-    return f"EVT#{seq:09d}"
+JOIN_OPEN = "OPEN"
+JOIN_CLOSED = "CLOSED"
+
+
+def event_key(seq: int, branch: str | None = None) -> str:
+    return f"EVT#{seq:09d}" if branch is None else f"BEV#{branch}#{seq:09d}"
+
+
+def branch_key(branch: str) -> str:
+    return f"BR#{branch}"
+
+
+def join_key(group: str) -> str:
+    return f"JOIN#{group}"
 
 
 def definition_key(name: str, version: str) -> tuple[str, str]:
@@ -94,11 +115,42 @@ class _RunItem(Model):
     error = JSONAttribute(null=True)
     due_shard = UnicodeAttribute(null=True)
     due_at = UTCDateTimeAttribute(null=True)
+    children = UnicodeAttribute(null=True)
+    deadline = UTCDateTimeAttribute(null=True)
+    run_deadline = UTCDateTimeAttribute(null=True)
+    compensations = JSONAttribute(null=True)
+    unwinding = JSONAttribute(null=True)
     version = VersionAttribute()
 
     by_flow = ByFlowIndex()
     by_status = ByStatusIndex()
     due = DueIndex()
+
+
+class _BranchItem(_RunItem):
+    flow = UnicodeAttribute(attr_name="b_flow")
+    status = UnicodeAttribute(attr_name="b_status")
+    started_at = UTCDateTimeAttribute(attr_name="b_started_at")
+    branch = UnicodeAttribute()
+    machine = UnicodeAttribute(null=True)
+    group = UnicodeAttribute()
+    successor = UnicodeAttribute(null=True)
+
+
+class _JoinItem(Model):
+    """The join of one parallel/map visit: counters updated with ADD only, so finishing branches never conflict."""
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    group = UnicodeAttribute()
+    state = UnicodeAttribute()
+    parent_branch = UnicodeAttribute(null=True)
+    join_status = UnicodeAttribute(attr_name="j_status")
+    total = NumberAttribute()
+    tolerated = NumberAttribute(default=0)
+    done = NumberAttribute(default=0)
+    failed = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute()
 
 
 class _EventItem(Model):
@@ -126,6 +178,8 @@ class _DefinitionItem(Model):
 @dataclass(frozen=True)
 class TableModels:
     run: type[_RunItem]
+    branch: type[_BranchItem]
+    join: type[_JoinItem]
     event: type[_EventItem]
     definition: type[_DefinitionItem]
 
@@ -139,4 +193,5 @@ def bind_models(table_name: str, region: str, host: str | None = None) -> TableM
                                  "billing_mode": "PAY_PER_REQUEST"})
         return type(model.__name__.lstrip("_"), (model,), {"Meta": meta, "__module__": __name__})
 
-    return TableModels(run=bound(_RunItem), event=bound(_EventItem), definition=bound(_DefinitionItem))
+    return TableModels(run=bound(_RunItem), branch=bound(_BranchItem), join=bound(_JoinItem),
+                       event=bound(_EventItem), definition=bound(_DefinitionItem))

@@ -4,6 +4,10 @@ A commit is one DynamoDB transaction: the run item, guarded by its version
 (optimistic locking), plus the history events of that transition, each guarded
 by ``attribute_not_exists`` so an event can never be written twice. A lost race
 raises :class:`ConcurrentModification`; the caller drops the message.
+
+A branch's commit is the same transaction on its branch item; the commit that
+finishes a branch also ADDs to its group's join counter (conditioned on the
+join being open) and activates the next item of its lane, atomically.
 """
 
 from __future__ import annotations
@@ -18,11 +22,15 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBException, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.engine import Decision, HistoryEvent, RunState
+from chalicelib.engine import Decision, HistoryEvent, RunState, RunStatus
 from chalicelib.flows import Flow
-from chalicelib.store.codec import event_to_item, item_to_event, item_to_run, run_to_item
-from chalicelib.store.errors import ConcurrentModification, InvalidPageToken, RunAlreadyExists, StoreError
-from chalicelib.store.models import RUN_SK, TableModels, definition_key, event_key, run_key
+from chalicelib.store.codec import due_shard, event_to_item, item_to_event, item_to_run, run_to_item
+from chalicelib.store.errors import (
+    ConcurrentModification, GroupClosed, InvalidPageToken, RunAlreadyExists, StoreError, TransientConflict,
+)
+from chalicelib.store.models import (
+    JOIN_CLOSED, JOIN_OPEN, RUN_SK, TableModels, branch_key, definition_key, event_key, join_key, run_key,
+)
 
 __all__ = ["StoredRun", "RunSummary", "RunPage", "RunRepository", "DynamoRunRepository"]
 
@@ -31,8 +39,11 @@ _CONFLICT_CODES = {"ConditionalCheckFailedException", "TransactionCanceledExcept
 
 @dataclass(frozen=True)
 class StoredRun:
+    """A cursor as stored; ``successor`` is the map item its lane starts when it finishes."""
+
     run: RunState
     version: int
+    successor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,9 +63,10 @@ class RunPage:
 
 class RunRepository(Protocol):
     def create(self, decision: Decision) -> int: ...
-    def get(self, run_id: str) -> StoredRun | None: ...
-    def commit(self, decision: Decision, expected_version: int) -> int: ...
-    def history(self, run_id: str, after_seq: int = 0, limit: int = 100) -> list[HistoryEvent]: ...
+    def get(self, run_id: str, branch: str | None = None) -> StoredRun | None: ...
+    def commit(self, decision: Decision, expected_version: int, successor: str | None = None) -> int: ...
+    def history(self, run_id: str, after_seq: int = 0, limit: int = 100,
+                branch: str | None = None) -> list[HistoryEvent]: ...
     def list_runs(self, flow: str | None, status: str | None, limit: int, next_token: str | None) -> RunPage: ...
     def publish_definition(self, flow: Flow, now: datetime) -> None: ...
     def get_definition(self, name: str, version: str) -> dict[str, Any] | None: ...
@@ -75,19 +87,22 @@ class DynamoRunRepository:
             raise RunAlreadyExists(f"run '{decision.run.run_id}' already exists") from exc
         return int(item.version)
 
-    def get(self, run_id: str) -> StoredRun | None:
+    def get(self, run_id: str, branch: str | None = None) -> StoredRun | None:
+        """The run, or one of its branches (strongly consistent)."""
+        model: Any = self._models.run if branch is None else self._models.branch
         try:
-            item = self._models.run.get(run_key(run_id), RUN_SK, consistent_read=True)
-        except self._models.run.DoesNotExist:
+            item = model.get(run_key(run_id), RUN_SK if branch is None else branch_key(branch), consistent_read=True)
+        except model.DoesNotExist:
             return None
         except PynamoDBException as exc:
             raise StoreError(f"reading run '{run_id}' failed: {exc.cause_response_code or exc}") from exc
-        return StoredRun(run=item_to_run(item), version=int(item.version))
+        return StoredRun(run=item_to_run(item), version=int(item.version), successor=getattr(item, "successor", None))
 
-    def commit(self, decision: Decision, expected_version: int) -> int:
-        item = run_to_item(self._models, decision.run, decision.due_at, version=expected_version)
-        if decision.events:
-            self._transact(item, decision)
+    def commit(self, decision: Decision, expected_version: int, successor: str | None = None) -> int:
+        item = run_to_item(self._models, decision.run, decision.due_at, version=expected_version,
+                           successor=successor)
+        if decision.events or decision.close_group or decision.run.branch is not None:
+            self._transact(item, decision, successor)
             return int(item.version)
         try:
             item.save()  # PynamoDB adds "version = expected" and increments it
@@ -97,10 +112,11 @@ class DynamoRunRepository:
             raise StoreError(f"saving run '{decision.run.run_id}' failed: {exc.cause_response_code}") from exc
         return int(item.version)
 
-    def history(self, run_id: str, after_seq: int = 0, limit: int = 100) -> list[HistoryEvent]:
+    def history(self, run_id: str, after_seq: int = 0, limit: int = 100,
+                branch: str | None = None) -> list[HistoryEvent]:
         query = self._models.event.query(
             run_key(run_id),
-            self._models.event.sk.between(event_key(after_seq + 1), event_key(10**9 - 1)),
+            self._models.event.sk.between(event_key(after_seq + 1, branch), event_key(10**9 - 1, branch)),
             consistent_read=True,
             limit=limit,
         )
@@ -148,8 +164,11 @@ class DynamoRunRepository:
         except self._models.definition.DoesNotExist:
             return None
 
-    def _transact(self, run_item: Any, decision: Decision) -> None:
+    def _transact(self, run_item: Any, decision: Decision, successor: str | None = None) -> None:
         event_model = self._models.event
+        join = self._models.join
+        run = decision.run
+        join_update: int | None = None  # position of the join ADD among the transaction's items
         try:
             with TransactWrite(connection=self._connection) as transaction:
                 if run_item.version is None:
@@ -158,13 +177,51 @@ class DynamoRunRepository:
                     transaction.save(run_item)
                 for event in decision.events:
                     transaction.save(
-                        event_to_item(self._models, decision.run.run_id, event),
+                        event_to_item(self._models, run.run_id, event, run.branch),
                         condition=event_model.pk.does_not_exist(),
                     )
+                if run.branch is not None and run.group is not None and run.status in _COUNTED:
+                    join_update = 1 + len(decision.events)
+                    actions = [join.done.add(1)]
+                    if run.status is RunStatus.FAILED:
+                        actions.append(join.failed.add(1))
+                    transaction.update(join(run_key(run.run_id), join_key(run.group)), actions=actions,
+                                       condition=join.join_status == JOIN_OPEN)
+                    if successor is not None:
+                        self._activate(transaction, run, successor)
+                if decision.close_group is not None:
+                    transaction.update(join(run_key(run.run_id), join_key(decision.close_group)),
+                                       actions=[join.join_status.set(JOIN_CLOSED)],
+                                       condition=join.pk.exists())
         except TransactWriteError as exc:
-            if exc.cause_response_code in _CONFLICT_CODES:
-                raise ConcurrentModification(f"run '{decision.run.run_id}' moved on") from exc
-            raise StoreError(f"committing run '{decision.run.run_id}' failed: {exc.cause_response_code}") from exc
+            raise _translate(exc, run, join_update) from exc
+
+    def _activate(self, transaction: TransactWrite, run: RunState, successor: str) -> None:
+        """Make the lane's next item due; it has never run, so its version is still 1."""
+        branch = self._models.branch
+        now = run.updated_at
+        transaction.update(
+            branch(run_key(run.run_id), branch_key(successor)),
+            actions=[branch.due_shard.set(due_shard(run.run_id, successor)), branch.due_at.set(now)],
+            condition=branch.version == 1,
+            add_version_condition=False,
+        )
+
+
+_COUNTED = (RunStatus.SUCCEEDED, RunStatus.FAILED)
+
+
+def _translate(exc: TransactWriteError, run: RunState, join_update: int | None) -> Exception:
+    reasons = [r.code if r else None for r in (exc.cancellation_reasons or [])]
+    if join_update is not None and len(reasons) > join_update and reasons[join_update] == "ConditionalCheckFailed":
+        return GroupClosed(f"the join of branch '{run.branch}' is closed")
+    if reasons and reasons[0] == "ConditionalCheckFailed":
+        return ConcurrentModification(f"run '{run.run_id}' moved on")
+    if "TransactionConflict" in reasons:
+        return TransientConflict(f"run '{run.run_id}': a concurrent transaction touched the same item")
+    if exc.cause_response_code in _CONFLICT_CODES:
+        return ConcurrentModification(f"run '{run.run_id}' moved on")
+    return StoreError(f"committing run '{run.run_id}' failed: {exc.cause_response_code}")
 
 
 def _encode_token(key: dict[str, Any] | None) -> str | None:

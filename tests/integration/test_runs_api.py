@@ -165,3 +165,15 @@ def test_flows_are_listed_with_their_version_hash(client):
     status, flow = get_json(client, "/flows/order-processing")
     assert flow["version"] == names["order-processing"]["version"]
     assert flow["definition"]["start"] == "price"
+
+
+def test_the_order_fanout_example_maps_runs_parallel_checks_and_charges(client, drain):
+    lines = [{"sku": s, "qty": 1, "price": p} for s, p in (("a", 3), ("b", 4), ("c", 5))]
+    run_id = json.loads(post_run(client, "order-fanout", {"input": {"order_id": "o-9", "lines": lines}}).body)["run_id"]
+    drain()
+    _, view = get_json(client, f"/runs/{run_id}")
+    assert view["status"] == "SUCCEEDED"
+    assert view["context"]["priced"] == [{"sku": "a", "amount": 3}, {"sku": "b", "amount": 4},
+                                         {"sku": "c", "amount": 5}]
+    assert view["context"]["checks"]["fraud"] == {"risk": "low", "total": 12}
+    assert view["context"]["payment"] == {"charged": 12}

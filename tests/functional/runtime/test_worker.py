@@ -55,8 +55,8 @@ def test_two_workers_racing_on_one_message_commit_exactly_once(stack):
         def __getattr__(self, name: str) -> Any:
             return getattr(repository, name)
 
-        def get(self, run_id: str) -> Any:
-            stored = repository.get(run_id)
+        def get(self, run_id: str, branch: str | None = None) -> Any:
+            stored = repository.get(run_id, branch)
             both_loaded.wait()
             return stored
 

@@ -415,3 +415,86 @@ def test_a_catalog_loads_every_definition_file_and_ignores_others(tmp_path: Path
 
     assert [flow.name for flow in catalog] == ["orders", "refunds"]
     assert catalog.get("refunds").source == str(tmp_path / "refunds.json")
+
+
+def control_flow_document() -> Document:
+    """A valid document using every control-flow field, for the cases below to break."""
+    branch = {"start": "score", "states": {"score": {"type": "task", "action": "emit", "next": "ok"},
+                                           "ok": {"type": "succeed"}}}
+    return {
+        "name": "control",
+        "start": "call",
+        "timeout": "1d",
+        "states": {
+            "call": {"type": "task", "action": "emit", "next": "fan",
+                     "retry": [{"errors": ["HttpError"], "max_attempts": 3, "base": "2s", "max_delay": "1m"}],
+                     "catch": [{"errors": ["Timeout"], "next": "done", "result": "error"}],
+                     "compensate": "undo"},
+            "fan": {"type": "map", "items": "xs", "max_concurrency": 5, "tolerated_failures": "10%",
+                    "iterator": copy.deepcopy(branch), "next": "both"},
+            "both": {"type": "parallel", "branches": {"a": copy.deepcopy(branch), "b": copy.deepcopy(branch)},
+                     "timeout": "1h", "next": "done"},
+            "undo": {"type": "task", "action": "emit", "next": "done"},
+            "done": {"type": "succeed"},
+        },
+    }
+
+
+CONTROL_CASES = [
+    pytest.param(set_at("states", "call", "retry", 0, "max_attempts", value=0), "call", "retry[0].max_attempts",
+                 "greater than or equal to 1", id="retry-zero-attempts"),
+    pytest.param(set_at("states", "call", "retry", 0, "base", value="soon"), "call", "retry[0].base",
+                 "not a duration", id="retry-bad-base"),
+    pytest.param(set_at("states", "call", "retry", 0, "jitter", value="some"), "call", "retry[0].jitter",
+                 "'full' or 'none'", id="retry-bad-jitter"),
+    pytest.param(set_at("states", "call", "catch", 0, "next", value="ghost"), "call", "catch[0].next",
+                 "unknown state 'ghost'", id="catch-next-unknown"),
+    pytest.param(set_at("states", "call", "catch", 0, "result", value="a..b"), "call", "catch[0].result",
+                 "not a result path", id="catch-bad-result"),
+    pytest.param(set_at("states", "call", "compensate", value="done"), "call", "compensate",
+                 "not a task state", id="compensate-not-a-task"),
+    pytest.param(both(set_at("states", "call", "compensate", value={"action": "nope"}), drop("states", "undo")),
+                 "call", "compensate.action",
+                 "unknown action 'nope'", id="compensate-unknown-action"),
+    pytest.param(set_at("states", "fan", "items", value="xs[?"), "fan", "items", "invalid JMESPath",
+                 id="map-bad-items"),
+    pytest.param(set_at("states", "fan", "tolerated_failures", value="lots"), "fan", "tolerated_failures",
+                 "not a count or a percentage", id="map-bad-tolerance"),
+    pytest.param(set_at("states", "fan", "max_concurrency", value=-1), "fan", "max_concurrency",
+                 "greater than or equal to 0", id="map-negative-concurrency"),
+    pytest.param(set_at("states", "fan", "iterator", "states", "score", "next", value="done"),
+                 "fan.iterator.score", "next", "unknown state 'done'", id="iterator-leaves-its-machine"),
+    pytest.param(set_at("states", "fan", "iterator", "states", "score", "timout", value=1),
+                 "fan.iterator.score", "timout", "is not a known field", id="iterator-typo"),
+    pytest.param(set_at("states", "fan", "iterator", "start", value="ghost"), "fan.iterator", "start",
+                 "start state 'ghost' is not defined", id="iterator-start-undefined"),
+    pytest.param(set_at("states", "both", "branches", "b", "states", "score", "type", value="tsk"),
+                 "both.branches.b.score", "type", "'tsk'", id="branch-unknown-type"),
+    pytest.param(set_at("states", "both", "branches", "a", "states", "lost", value={"type": "succeed"}),
+                 "both.branches.a.lost", "type", "unreachable", id="branch-unreachable"),
+    pytest.param(set_at("states", "both", "branches", "a", "states", "score", "action", value="nope"),
+                 "both.branches.a.score", "action", "unknown action", id="branch-unknown-action"),
+    pytest.param(set_at("states", "both", "branches", value={}), "both", "branches", "at least 1",
+                 id="parallel-without-branches"),
+]
+
+
+@pytest.mark.parametrize(("mutation", "state", "field", "problem"), CONTROL_CASES)
+def test_a_control_flow_error_names_the_file_the_nested_state_and_the_field(
+    tmp_path: Path, suffix: str, mutation: Mutation, state: str, field: str, problem: str
+) -> None:
+    document = control_flow_document()
+    mutation(document)
+    path = write(tmp_path, document, suffix)
+    with pytest.raises(DefinitionError) as caught:
+        load_flow_file(path, ACTIONS)
+    assert_names(caught.value, path, state, field)
+    assert problem in caught.value.problem
+
+
+def test_the_control_flow_document_is_valid_and_a_single_retry_policy_is_a_list(tmp_path: Path) -> None:
+    document = control_flow_document()
+    document["states"]["call"]["retry"] = {"max_attempts": 2}
+    flow = load_flow_file(write(tmp_path, document, ".yaml"), ACTIONS)
+    assert [p.max_attempts for p in flow.definition.states["call"].retry] == [2]
+    assert flow.machine("both:b").start == "score" and flow.machine("fan").states["ok"].type == "succeed"

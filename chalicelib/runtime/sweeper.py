@@ -1,0 +1,38 @@
+"""The sweeper: re-enqueue cursors that are past due, so a crash between commit and enqueue strands nothing.
+
+Every commit writes ``due_at`` (when the cursor next needs a message) into the
+sparse ``due`` index; a finished cursor has none. Anything still due after a
+grace period lost its message, and gets one at its current version. A
+duplicate of a message that was only late is harmless: the first one to
+arrive advances the version and the other is dropped as stale.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from chalicelib.engine import WorkKind
+from chalicelib.queue import WorkMessage
+from chalicelib.runtime.observability import logger
+from chalicelib.runtime.services import Services
+
+__all__ = ["sweep", "GRACE"]
+
+# SQS delays are exact to the second and a Lambda batch takes under a minute: two minutes
+# late means lost, not slow.
+GRACE = timedelta(minutes=2)
+
+
+def sweep(services: Services, grace: timedelta = GRACE) -> int:
+    """Re-enqueue every overdue cursor; returns how many messages were sent."""
+    sent = 0
+    for cursor in services.branches.overdue(services.clock.now() - grace):
+        stored = services.repository.get(cursor.run_id, cursor.branch)
+        if stored is None or stored.run.status.finished:
+            continue
+        services.queue.send(WorkMessage(run_id=cursor.run_id, seq=stored.version, branch=cursor.branch,
+                                        kind=WorkKind.SWEEP), 0)
+        sent += 1
+    if sent:
+        logger.warning("sweeper re-enqueued overdue work", extra={"count": sent})
+    return sent
