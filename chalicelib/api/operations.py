@@ -14,6 +14,7 @@ from chalicelib.runtime.control import cancel_run, redrive_run
 from chalicelib.runtime.services import Services
 from chalicelib.runtime.starter import start_run
 from chalicelib.store import RunNotFound, StoredRun
+from chalicelib.store.repository import merge_pending
 
 __all__ = ["ApiResult", "start", "describe_run", "run_history", "list_runs", "list_flows", "describe_flow", "cancel",
            "redrive"]
@@ -54,7 +55,8 @@ def _load(services: Services, run_id: str) -> StoredRun:
 
 def describe_run(services: Services, run_id: str) -> ApiResult:
     stored = _load(services, run_id)
-    events = services.repository.history(run_id, 0, _TIMELINE_EVENTS)
+    events = merge_pending(services.repository.history(run_id, 0, _TIMELINE_EVENTS), stored.pending_events, 0,
+                           _TIMELINE_EVENTS)
     view = run_view(stored)
     view["timeline"] = timeline(stored.run, events)
     view["timeline_truncated"] = stored.run.event_count > len(events)
@@ -64,7 +66,8 @@ def describe_run(services: Services, run_id: str) -> ApiResult:
 def run_history(services: Services, run_id: str, params: dict[str, str] | None) -> ApiResult:
     query = parse_query(HistoryQuery, params)
     stored = _load(services, run_id)
-    events = services.repository.history(run_id, query.after, query.limit)
+    events = merge_pending(services.repository.history(run_id, query.after, query.limit), stored.pending_events,
+                           query.after, query.limit)
     last = events[-1].seq if events else query.after
     return 200, {
         "run_id": run_id,

@@ -1,9 +1,11 @@
 """The sweeper: re-enqueue cursors that are past due, so a crash between commit and enqueue strands nothing.
 
-Every commit writes ``due_at`` (when the cursor next needs a message) into the
-sparse ``due`` index; a finished cursor has none. Anything still due after a
-grace period lost its message, and gets one at its current version. A
-duplicate of a message that was only late is harmless: the first one to
+Every running cursor carries ``due_at`` in the sparse ``due`` index: its wake
+time while it waits, or the start of its current streak of immediate steps. A
+cursor past due by more than a grace period, and not updated within it, lost
+its message and gets one at its current version (kind ``sweep``, which also
+makes the worker copy out history events a crashed commit left in the item).
+A duplicate of a message that was only late is harmless: the first one to
 arrive advances the version and the other is dropped as stale.
 """
 
@@ -26,10 +28,11 @@ GRACE = timedelta(minutes=2)
 def sweep(services: Services, grace: timedelta = GRACE) -> int:
     """Re-enqueue every overdue cursor; returns how many messages were sent."""
     sent = 0
-    for cursor in services.branches.overdue(services.clock.now() - grace):
+    cutoff = services.clock.now() - grace
+    for cursor in services.branches.overdue(cutoff):
         stored = services.repository.get(cursor.run_id, cursor.branch)
-        if stored is None or stored.run.status.finished:
-            continue
+        if stored is None or stored.run.status.finished or stored.run.updated_at > cutoff:
+            continue  # finished, or busy: a streak of immediate steps keeps its first due_at
         services.queue.send(WorkMessage(run_id=cursor.run_id, seq=stored.version, branch=cursor.branch,
                                         kind=WorkKind.SWEEP), 0)
         sent += 1

@@ -41,6 +41,8 @@ def process_message(services: Services, message: WorkMessage) -> Outcome:
         logger.debug("stale work message dropped",
                      extra={"run_id": run.run_id, "seq": message.seq, "version": stored.version})
         return Outcome.STALE
+    if message.kind is engine.WorkKind.SWEEP:
+        services.repository.flush(stored)  # the last commit may have crashed before copying its events out
     flow = services.flows.pinned(run.flow, run.flow_version)
     now = services.clock.now()
     request = engine.pending_spawn(flow, run, now)
@@ -67,7 +69,8 @@ def _commit(services: Services, flow: Flow, stored: StoredRun, decision: engine.
             now: datetime) -> Outcome:
     run = decision.run
     try:
-        version = services.repository.commit(decision, stored.version, successor=stored.successor)
+        version = services.repository.commit(decision, stored.version, successor=stored.successor,
+                                             due_since=stored.due_at)
     except ConcurrentModification:
         logger.info("lost the race for a run; another worker committed", extra={"run_id": run.run_id})
         return Outcome.LOST_RACE

@@ -9,7 +9,9 @@ from typing import Any
 from chalicelib.engine import EventType, HistoryEvent, RunError, RunState, RunStatus, StartedBy
 from chalicelib.store.models import DUE_SHARDS, RUN_SK, TableModels, branch_key, event_key, run_key
 
-__all__ = ["run_to_item", "item_to_run", "event_to_item", "item_to_event", "due_shard"]
+__all__ = [
+    "run_to_item", "item_to_run", "event_to_item", "item_to_event", "event_to_dict", "dict_to_event", "due_shard",
+]
 
 
 def due_shard(run_id: str, branch: str | None = None) -> str:
@@ -18,8 +20,11 @@ def due_shard(run_id: str, branch: str | None = None) -> str:
 
 
 def run_to_item(models: TableModels, run: RunState, due_at: datetime | None, version: int | None,
-                successor: str | None = None) -> Any:
-    """The run item, or the branch item when the cursor is a branch (``successor``: the next item of its lane)."""
+                successor: str | None = None, pending: tuple[HistoryEvent, ...] = ()) -> Any:
+    """The run item, or the branch item when the cursor is a branch (``successor``: the next item of its lane).
+
+    ``pending`` are the history events committed with this write, kept in the item until the next commit.
+    """
     extra: dict[str, Any] = {}
     model: Any = models.run
     if run.branch is not None:
@@ -49,6 +54,7 @@ def run_to_item(models: TableModels, run: RunState, due_at: datetime | None, ver
         run_deadline=run.run_deadline,
         compensations=list(run.compensations) or None,
         unwinding=run.unwinding.to_dict() if run.unwinding else None,
+        pending_events=[event_to_dict(event) for event in pending] or None,
         **extra,
     )
     if version is not None:
@@ -109,6 +115,32 @@ def item_to_event(item: Any) -> HistoryEvent:
         attempt=int(item.attempt) if item.attempt is not None else None,
         error=RunError(**item.error) if item.error else None,
         detail=item.detail or {},
+    )
+
+
+def event_to_dict(event: HistoryEvent) -> dict[str, Any]:
+    """An event as JSON, for the ``pending_events`` attribute of its run item."""
+    data: dict[str, Any] = {"seq": event.seq, "type": event.type.value, "time": event.time.isoformat()}
+    for name in ("state", "next", "attempt"):
+        if getattr(event, name) is not None:
+            data[name] = getattr(event, name)
+    if event.error is not None:
+        data["error"] = event.error.to_dict()
+    if event.detail:
+        data["detail"] = event.detail
+    return data
+
+
+def dict_to_event(data: dict[str, Any]) -> HistoryEvent:
+    return HistoryEvent(
+        seq=int(data["seq"]),
+        type=EventType(data["type"]),
+        time=datetime.fromisoformat(data["time"]),
+        state=data.get("state"),
+        next=data.get("next"),
+        attempt=data.get("attempt"),
+        error=RunError(**data["error"]) if data.get("error") else None,
+        detail=data.get("detail") or {},
     )
 
 

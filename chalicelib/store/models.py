@@ -120,6 +120,8 @@ class _RunItem(Model):
     run_deadline = UTCDateTimeAttribute(null=True)
     compensations = JSONAttribute(null=True)
     unwinding = JSONAttribute(null=True)
+    # The history events of the last commit, written with it in the same item; see repository.commit.
+    pending_events = JSONAttribute(null=True)
     version = VersionAttribute()
 
     by_flow = ByFlowIndex()

@@ -68,15 +68,29 @@ def test_a_commit_at_a_stale_version_is_a_concurrent_modification_and_writes_not
 
 
 def test_a_transaction_with_an_existing_event_fails_whole_leaving_the_run_untouched(settings):
+    """A finishing commit is a transaction; an event item that exists already cancels all of it."""
     repository, flow = _repository(settings), _flow()
     repository.create(engine.start(flow, "run-3", ORDER, NOW))
     stored = repository.get("run-3")
-    step = engine.advance(flow, stored.run, engine.Resume(), NOW)
-    clash = dataclasses.replace(step, events=(dataclasses.replace(step.events[0], seq=1),))  # seq 1 exists
+    finish = engine.cancel(stored.run, NOW, "operator")
+    clash = dataclasses.replace(finish, events=tuple(dataclasses.replace(e, seq=1) for e in finish.events))
     with pytest.raises(ConcurrentModification):
         repository.commit(clash, stored.version)
     after = repository.get("run-3")
-    assert after.version == 1 and after.run.cursor == "price"
+    assert after.version == 1 and after.run.cursor == "price" and after.run.status.value == "RUNNING"
+
+
+def test_a_step_commits_in_one_item_and_its_events_survive_a_crash_before_they_are_copied(settings):
+    """The events travel inside the run item; ``flush`` copies them out (again) after a crash."""
+    repository, flow = _repository(settings), _flow()
+    repository.create(engine.start(flow, "run-4", ORDER, NOW))
+    stored = repository.get("run-4")
+    step = engine.advance(flow, stored.run, engine.Resume(), NOW + timedelta(seconds=1))
+    repository.commit(step, stored.version)
+    after = repository.get("run-4")
+    assert after.pending_events == step.events
+    repository.flush(after)  # idempotent: the same events land on the same keys
+    assert [e.seq for e in repository.history("run-4")] == [1, 2]
 
 
 def test_the_worker_runs_a_flow_to_the_end_and_drops_duplicates(settings):

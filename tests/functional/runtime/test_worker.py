@@ -60,9 +60,9 @@ def test_two_workers_racing_on_one_message_commit_exactly_once(stack):
             both_loaded.wait()
             return stored
 
-        def commit(self, *args: Any) -> int:
+        def commit(self, *args: Any, **kwargs: Any) -> int:
             with one_commit_at_a_time:
-                return repository.commit(*args)
+                return repository.commit(*args, **kwargs)
 
     import dataclasses
 

@@ -54,18 +54,20 @@ def test_a_stale_commit_is_a_concurrent_modification_and_writes_nothing(stack):
     assert [e.seq for e in repo.history("run-2")] == [1, 2]
 
 
-def test_an_event_seq_can_never_be_written_twice(stack):
-    """Even with the right version, an event item that exists already cancels the whole commit."""
+def test_due_at_keeps_the_start_of_a_streak_of_immediate_steps(stack):
+    """Every change of due_at rewrites the due index (2 write units): immediate steps leave it alone."""
     repo = stack.services.repository
     flow = order_flow()
     started = engine.start(flow, "run-3", ORDER, EPOCH)
     repo.create(started)
-    step = engine.advance(flow, started.run, engine.Resume(), EPOCH)
-    clash = dataclasses.replace(step, events=(dataclasses.replace(step.events[0], seq=1),))
-    with pytest.raises(ConcurrentModification):
-        repo.commit(clash, expected_version=1)
     stored = repo.get("run-3")
-    assert stored.version == 1 and stored.run.cursor == "price"
+    assert stored.due_at == EPOCH
+    later = EPOCH + timedelta(seconds=7)
+    step = engine.advance(flow, stored.run, engine.Resume(), later)
+    repo.commit(step, stored.version, due_since=stored.due_at)
+    assert repo.get("run-3").due_at == EPOCH
+    repo.commit(step, 2, due_since=None)
+    assert repo.get("run-3").due_at == later
 
 
 def test_a_run_keeps_its_pinned_definition_after_the_file_changes(stack, tmp_path: Path):
