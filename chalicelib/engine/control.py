@@ -9,7 +9,7 @@ from typing import Any
 from chalicelib.engine.decision import Decision, ScheduleWork, WorkKind
 from chalicelib.engine.errors import EngineError, ErrorName
 from chalicelib.engine.state import EventType, RunError, RunState, RunStatus
-from chalicelib.engine.steps import counted, event, finish_failed, later
+from chalicelib.engine.steps import event, finish_failed, later
 from chalicelib.engine.transitions import enter
 from chalicelib.flows.loader import Flow
 
