@@ -51,9 +51,11 @@ def test_chalice_package_has_a_rule_per_scheduled_flow_and_keeps_batch_failures(
     resources = template["Resources"]
     events = {name: event for resource in resources.values()
               for name, event in resource.get("Properties", {}).get("Events", {}).items()}
-    schedules = sorted(e["Properties"]["Schedule"] for e in events.values() if e["Type"] == "Schedule")
+    schedules = sorted(e["Properties"]["Schedule"] for name, e in events.items()
+                       if e["Type"] == "Schedule" and not name.startswith("Sweep"))
     expected = sorted(h.expression for h in trigger_handlers(REPO_ROOT / "definitions") if h.kind == "schedule")
     assert len(expected) >= 2 and schedules == expected
+    assert resources["Sweep"]["Properties"]["Events"]["SweepEvent"]["Properties"]["Schedule"] == "rate(5 minutes)"
     assert "cron(0 9 ? * MON-FRI *)" in schedules
 
     for function in ("ProcessWork", "RouteEvents"):

@@ -18,9 +18,9 @@ def test_a_transaction_cancelled_by_its_last_item_leaves_the_first_untouched(sta
     stored = start_run(stack.services, "order-processing", ORDER).stored
     run_id = stored.run.run_id
     before = repository.get(run_id)
-    # the run item's write would succeed, but the event with seq 1 already exists
+    # a finishing commit is a transaction: the run item's write would succeed, but event seq 1 already exists
     clash = engine.Decision(
-        run=dataclasses.replace(stored.run, context={"changed": True}),
+        run=dataclasses.replace(stored.run, context={"changed": True}, status=engine.RunStatus.CANCELLED),
         events=(engine.HistoryEvent(seq=1, type=engine.EventType.STATE_SUCCEEDED, time=stored.run.started_at),),
     )
     with pytest.raises(ConcurrentModification):
