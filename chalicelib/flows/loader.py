@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,15 @@ import yaml
 from pydantic import ValidationError
 
 from chalicelib.flows.errors import DefinitionError
-from chalicelib.flows.models import CompensateAction, FlowDefinition, Machine, MapState, ParallelState, TaskState
+from chalicelib.flows.models import (
+    NAME_PATTERN,
+    CompensateAction,
+    FlowDefinition,
+    Machine,
+    MapState,
+    ParallelState,
+    TaskState,
+)
 
 __all__ = ["Flow", "ActionCheck", "parse_flow", "load_flow_file", "flow_version", "SUFFIXES"]
 
@@ -91,7 +100,9 @@ def parse_flow(document: Any, source: str, actions: Mapping[str, ActionCheck] | 
 
 
 def _from_validation_error(source: str, exc: ValidationError) -> DefinitionError:
-    first = exc.errors(include_url=False)[0]
+    errors = exc.errors(include_url=False)
+    # A typo ("nxt:") shows up as an unknown field AND a missing one; the unknown field is the news.
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = [str(part) for part in first["loc"]]
     parts, rest = _state_path(loc, first["type"] in ("union_tag_invalid", "union_tag_not_found"))
     state = ".".join(parts) or None
@@ -149,6 +160,9 @@ def _nested(definition: Machine | FlowDefinition, prefix: str = "") -> list[tupl
     return found
 
 
+_STATE_NAME = re.compile(NAME_PATTERN)
+
+
 def _check_graph(source: str, definition: FlowDefinition) -> None:
     for prefix, machine in _nested(definition):
         _check_machine(source, machine, prefix)
@@ -160,6 +174,10 @@ def _check_machine(source: str, machine: Machine | FlowDefinition, prefix: str) 
     A branch or iterator is closed: its states can only go to its own states.
     """
     states = machine.states
+    for name in states:
+        if not _STATE_NAME.match(str(name)):
+            raise DefinitionError(source, "a state name is letters, digits, '_' and '-' (it is part of idempotency "
+                                  "keys like run_id:state:attempt)", state=prefix + str(name), field="name")
     if machine.start not in states:
         raise DefinitionError(source, f"start state '{machine.start}' is not defined in 'states'",
                               state=prefix.rstrip(".") or None, field="start")

@@ -498,3 +498,21 @@ def test_the_control_flow_document_is_valid_and_a_single_retry_policy_is_a_list(
     flow = load_flow_file(write(tmp_path, document, ".yaml"), ACTIONS)
     assert [p.max_attempts for p in flow.definition.states["call"].retry] == [2]
     assert flow.machine("both:b").start == "score" and flow.machine("fan").states["ok"].type == "succeed"
+
+
+def test_a_typo_names_the_unknown_field_not_the_missing_one(tmp_path):
+    path = tmp_path / "typo.yaml"
+    path.write_text("name: typo\nstart: a\nstates:\n  a: {type: pass, nxt: b}\n  b: {type: succeed}\n")
+    with pytest.raises(DefinitionError) as info:
+        load_flow_file(path)
+    assert info.value.state == "a" and info.value.field == "nxt"
+    assert "is not a known field" in str(info.value)
+
+
+def test_a_state_name_that_would_break_idempotency_keys_is_rejected(tmp_path):
+    path = tmp_path / "colon.yaml"
+    path.write_text("name: colon\nstart: 'a:b'\nstates:\n  'a:b': {type: succeed}\n")
+    with pytest.raises(DefinitionError) as info:
+        load_flow_file(path)
+    assert info.value.state == "a:b" and info.value.field == "name"
+    assert str(info.value).startswith(f"{path}, state 'a:b', field 'name': ")
