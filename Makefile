@@ -19,6 +19,7 @@ demo: setup
 	$(BIN)/flowctl validate
 	$(BIN)/flowctl run notification --input '{"user_id": "u-42", "email": "ada@example.com"}'
 	$(BIN)/flowctl run service-request --input '{"id": "1042", "amount": 2500, "requester": "ada"}'
+	$(BIN)/flowctl run order-fanout --input '{"order_id": "o-7", "lines": [{"sku": "a", "qty": 1, "price": 5}, {"sku": "b", "qty": 2, "price": 7}]}'
 
 test: setup
 	$(BIN)/python -m pytest
