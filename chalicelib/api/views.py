@@ -6,6 +6,7 @@ from typing import Any
 
 from chalicelib.engine import EventType, HistoryEvent, RunState
 from chalicelib.store import RunSummary, StoredRun
+from chalicelib.store.codec import event_to_dict
 
 __all__ = ["run_view", "timeline", "event_view", "summary_view"]
 
@@ -75,15 +76,8 @@ def timeline(run: RunState, events: list[HistoryEvent]) -> list[dict[str, Any]]:
 
 
 def event_view(event: HistoryEvent) -> dict[str, Any]:
-    view: dict[str, Any] = {"seq": event.seq, "type": event.type.value, "time": event.time}
-    for name in ("state", "next", "attempt"):
-        if getattr(event, name) is not None:
-            view[name] = getattr(event, name)
-    if event.error is not None:
-        view["error"] = event.error.to_dict()
-    if event.detail:
-        view["detail"] = event.detail
-    return view
+    """The stored JSON shape of an event, with its time left for the response encoder to format."""
+    return {**event_to_dict(event), "time": event.time}
 
 
 def summary_view(summary: RunSummary) -> dict[str, Any]:
