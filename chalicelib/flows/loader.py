@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from chalicelib.flows.errors import DefinitionError
 from chalicelib.flows.models import CompensateAction, FlowDefinition, Machine, MapState, ParallelState, TaskState
 
-__all__ = ["Flow", "ActionCheck", "parse_flow", "load_flow_file", "flow_version", "SUFFIXES"]
+__all__ = ["Flow", "ActionCheck", "parse_flow", "load_flow_file", "flow_version", "nested_machines", "SUFFIXES"]
 
 SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -147,6 +147,9 @@ def _nested(definition: Machine | FlowDefinition, prefix: str = "") -> list[tupl
             for branch, machine in state.branches.items():
                 found += _nested(machine, f"{prefix}{name}.branches.{branch}.")
     return found
+
+
+nested_machines = _nested
 
 
 def _check_graph(source: str, definition: FlowDefinition) -> None:
