@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -98,3 +99,20 @@ def test_a_cancelled_child_fails_its_parent_with_cancelled(client, stack, drain)
     drain()
     parent = view(client, run_id)
     assert parent["status"] == "FAILED" and parent["error"]["error"] == "Cancelled"
+
+
+def test_a_one_year_wait_is_one_message_on_the_long_delay_path(definitions_dir):
+    """With the scheduler path (the parking queue honours delays over 900 s) a year costs one timer message."""
+    from chalice.test import Client
+
+    import app
+    from chalicelib.local.stack import embedded_stack
+    from tests.fakes import EPOCH
+
+    with embedded_stack(definitions_dir, start=EPOCH, long_delays=True) as local, Client(app.app) as client:
+        run_id = start(client, "year", {})
+        report = local.driver.drain(invoker(client))
+        run = view(client, run_id)
+        assert run["status"] == "SUCCEEDED" and run["context"] == {"woke": True}
+        assert report.clock_jumps == 1 and report.messages == 2  # enter the wait; wake a year later
+        assert local.clock.now() - EPOCH >= timedelta(days=365)
