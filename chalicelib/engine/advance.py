@@ -15,8 +15,11 @@ from typing import Any
 from chalicelib.engine.compensation import compensation_action, unwind
 from chalicelib.engine.decision import ActionRequest, Decision, ScheduleWork, WorkKind
 from chalicelib.engine.errors import EngineError, ErrorName
-from chalicelib.engine.events import ActionFailed, ActionSucceeded, Event, Joined, Resume, Spawned
+from chalicelib.engine.events import (
+    ActionFailed, ActionSucceeded, ChildFinished, ChildStarted, Event, Joined, Resume, Spawned,
+)
 from chalicelib.engine.groups import joined, spawned, waiting
+from chalicelib.engine.subflows import child_finished, child_started, waiting_for_child
 from chalicelib.engine.state import EventType, RunError, RunState, RunStatus, StartedBy
 from chalicelib.engine.steps import (
     RunFails, counted, digest, earliest, event, finish_failed, later, map_output, search, state_input, states_of,
@@ -25,10 +28,11 @@ from chalicelib.engine.transitions import complete, enter, fail, move, state_fai
 from chalicelib.flows.expressions import is_truthy
 from chalicelib.flows.loader import Flow
 from chalicelib.flows.models import (
-    ChoiceState, FailState, MapState, ParallelState, PassState, StateBase, SucceedState, TaskState, WaitState,
+    ChoiceState, FailState, MapState, ParallelState, PassState, StateBase, SubflowState, SucceedState, TaskState,
+    WaitState,
 )
 
-__all__ = ["start", "pending_action", "advance", "digest"]
+__all__ = ["start", "pending_action", "advance", "digest", "with_params"]
 
 
 def start(
@@ -39,6 +43,7 @@ def start(
     started_by: StartedBy = StartedBy(),
 ) -> Decision:
     timeout = flow.definition.timeout
+    run_input = with_params(flow, run_input)
     run = RunState(
         run_id=run_id,
         flow=flow.name,
@@ -54,6 +59,15 @@ def start(
     detail = {"input": digest(run_input), "started_by": started_by.to_dict()}
     started = event(run, EventType.RUN_STARTED, now, next=flow.definition.start, detail=detail)
     return enter(flow, run, (started,), flow.definition.start, run.context, now)
+
+
+def with_params(flow: Flow, run_input: dict[str, Any]) -> dict[str, Any]:
+    """A template's run sees ``params``: its declared defaults overlaid with the ``params`` its input gives."""
+    defaults = flow.definition.params
+    if defaults is None:
+        return run_input
+    given = run_input.get("params")
+    return {**run_input, "params": {**defaults, **(given if isinstance(given, dict) else {})}}
 
 
 def pending_action(flow: Flow, run: RunState, now: datetime | None = None) -> ActionRequest | None:
@@ -102,7 +116,7 @@ def advance(flow: Flow, run: RunState, event_: Event, now: datetime, *, jitter: 
         error = RunError(ErrorName.TIMEOUT, "the run did not finish within the flow's timeout", name)
         failed = event(run, EventType.STATE_FAILED, now, state=name, attempt=run.attempt, error=error)
         return finish_failed(counted(run, 1), (failed,), error, now, close_group=run.children)
-    if run.wake_at is not None and not isinstance(event_, (Spawned, Joined)):
+    if run.wake_at is not None and not isinstance(event_, (Spawned, Joined, ChildStarted, ChildFinished)):
         if now < run.wake_at:
             hop = dataclasses.replace(run, updated_at=now)
             kind = WorkKind.TIMER if isinstance(state, WaitState) else WorkKind.RETRY
@@ -131,6 +145,8 @@ def _advance_state(
         if isinstance(event_, Resume):
             return waiting(flow, run, name, state, now, jitter)
         raise EngineError(f"state '{name}' waits for its branches; got {type(event_).__name__}")
+    if isinstance(state, SubflowState):
+        return _advance_subflow(flow, run, name, state, event_, now, jitter)
     if not isinstance(event_, Resume):
         raise EngineError(f"state '{name}' ({type(state).__name__}) performs no action; got {type(event_).__name__}")
     if isinstance(state, ChoiceState):
@@ -172,6 +188,21 @@ def _advance_task(
         return state_failed(flow, run, name, state, RunError(event_.error, event_.cause, name),
                             retryable=event_.retryable, now=now, jitter=jitter)
     raise EngineError(f"task state '{name}' advances only on an action outcome, not {type(event_).__name__}")
+
+
+def _advance_subflow(
+    flow: Flow, run: RunState, name: str, state: SubflowState, event_: Event, now: datetime, jitter: float
+) -> Decision:
+    if isinstance(event_, ChildStarted):
+        return child_started(run, name, event_, now)
+    if isinstance(event_, ChildFinished):
+        return child_finished(flow, run, name, state, event_, now, jitter)
+    if isinstance(event_, ActionFailed):  # the child could not be started (unknown flow, invalid input)
+        return state_failed(flow, run, name, state, RunError(event_.error, event_.cause, name),
+                            retryable=event_.retryable, now=now, jitter=jitter)
+    if isinstance(event_, Resume):
+        return waiting_for_child(flow, run, name, state, now, jitter)
+    raise EngineError(f"state '{name}' waits for its child run; got {type(event_).__name__}")
 
 
 def _choose(state: ChoiceState, context: dict[str, Any], name: str) -> tuple[str, int | None]:

@@ -34,7 +34,7 @@ def cancel(run: RunState, now: datetime, reason: str | None = None, *, compensat
     error = RunError(ErrorName.CANCELLED, reason or "cancelled on request", run.cursor)
     if compensate and run.compensations and run.unwinding is None:
         unwinding = dataclasses.replace(run, cursor=None, wake_at=None, deadline=None, children=None,
-                                        unwinding=error, error=error, updated_at=now)
+                                        child_run=None, unwinding=error, error=error, updated_at=now)
         return Decision(run=unwinding, work=ScheduleWork(WorkKind.ADVANCE, now), close_group=run.children)
     return finish_failed(run, (), error, now, status=RunStatus.CANCELLED, close_group=run.children)
 

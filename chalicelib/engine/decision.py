@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib.engine.state import HistoryEvent, RunState
 
-__all__ = ["WorkKind", "ScheduleWork", "ActionRequest", "BranchStart", "SpawnRequest", "Decision"]
+__all__ = ["WorkKind", "ScheduleWork", "ActionRequest", "BranchStart", "SpawnRequest", "SubflowRequest", "Decision"]
 
 
 class WorkKind(str, enum.Enum):
@@ -57,6 +57,16 @@ class SpawnRequest:
     branches: tuple[BranchStart, ...]
     max_concurrency: int
     tolerated: int
+
+
+@dataclass(frozen=True)
+class SubflowRequest:
+    """Start ``flow`` as the child run ``run_id`` (derived from the parent cursor, so a redelivery finds it)."""
+
+    run_id: str
+    flow: str
+    input: dict[str, Any]
+    state: str
 
 
 @dataclass(frozen=True)

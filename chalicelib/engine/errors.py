@@ -26,3 +26,4 @@ class ErrorName:
     TOLERATED_FAILURES_EXCEEDED = "ToleratedFailureExceeded"
     INVALID_ITEMS = "InvalidItems"
     CANCELLED = "Cancelled"
+    SUBFLOW_FAILED = "SubflowFailed"

@@ -7,7 +7,8 @@ from typing import Any, Union
 
 from chalicelib.engine.state import RunError
 
-__all__ = ["ActionSucceeded", "ActionFailed", "Resume", "Spawned", "BranchOutcome", "Joined", "Event"]
+__all__ = ["ActionSucceeded", "ActionFailed", "Resume", "Spawned", "BranchOutcome", "Joined", "ChildStarted",
+           "ChildFinished", "Event"]
 
 
 @dataclass(frozen=True)
@@ -51,4 +52,23 @@ class Joined:
     total: int = 0
 
 
-Event = Union[ActionSucceeded, ActionFailed, Resume, Spawned, Joined]
+@dataclass(frozen=True)
+class ChildStarted:
+    """The runtime started (or, on a redelivery, found) the child run of a subflow state."""
+
+    run_id: str
+    flow: str
+    version: str
+
+
+@dataclass(frozen=True)
+class ChildFinished:
+    """The child run of a subflow state finished; ``output`` is its final context when it succeeded."""
+
+    run_id: str
+    succeeded: bool
+    output: Any = None
+    error: RunError | None = None
+
+
+Event = Union[ActionSucceeded, ActionFailed, Resume, Spawned, Joined, ChildStarted, ChildFinished]

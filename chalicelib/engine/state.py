@@ -26,6 +26,7 @@ class EventType(str, enum.Enum):
     STATE_SUCCEEDED = "StateSucceeded"
     STATE_FAILED = "StateFailed"
     BRANCHES_STARTED = "BranchesStarted"
+    SUBFLOW_STARTED = "SubflowStarted"
     COMPENSATION_SUCCEEDED = "CompensationSucceeded"
     COMPENSATION_FAILED = "CompensationFailed"
     RUN_REDRIVEN = "RunRedriven"
@@ -50,13 +51,17 @@ class StartedBy:
 
     ``source`` is api, webhook, schedule, queue or event; ``delivery_id`` is what
     deduplicated the start (delivery header, scheduled time, SQS message id);
-    ``trigger`` points into the definition, e.g. ``triggers[1]``.
+    ``trigger`` points into the definition, e.g. ``triggers[1]``. A child run started by a
+    ``subflow`` state has source ``subflow``, ``parent`` (the parent run id), ``parent_branch``
+    (when the state runs inside a branch) and ``trigger`` naming the parent's state.
     """
 
     source: str = "api"
     identity: str | None = None
     delivery_id: str | None = None
     trigger: str | None = None
+    parent: str | None = None
+    parent_branch: str | None = None
 
     def to_dict(self) -> dict[str, str]:
         return {k: v for k, v in vars(self).items() if v is not None}
@@ -81,7 +86,8 @@ class RunState:
     """A cursor through a flow: a run, or one branch / map item of a run (``branch`` set).
 
     A branch runs the sub-machine at ``machine`` and belongs to the join ``group``;
-    ``children`` is the group a cursor in a parallel/map state waits on.
+    ``children`` is the group a cursor in a parallel/map state waits on; ``child_run`` the run a
+    cursor in a subflow state waits on.
     ``compensations`` lists completed states to undo, oldest first; ``unwinding``
     holds the error the run ends with while they run.
     """
@@ -108,3 +114,4 @@ class RunState:
     run_deadline: datetime | None = None
     compensations: tuple[str, ...] = ()
     unwinding: RunError | None = None
+    child_run: str | None = None

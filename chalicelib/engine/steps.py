@@ -56,6 +56,7 @@ def finish_failed(run: RunState, events: tuple[HistoryEvent, ...], error: RunErr
     last = HistoryEvent(seq=run.event_count + 1, type=type_, time=now, state=error.state, error=error)
     ended = dataclasses.replace(
         run, status=status, error=error, cursor=None, wake_at=None, deadline=None, children=None, unwinding=None,
+        child_run=None,
         finished_at=now, updated_at=now, event_count=run.event_count + 1,
     )
     return Decision(run=ended, events=(*events, last), close_group=close_group)

@@ -15,7 +15,7 @@ from chalicelib.engine.steps import (
 )
 from chalicelib.flows.expressions import is_truthy
 from chalicelib.flows.loader import Flow
-from chalicelib.flows.models import MapState, ParallelState, StateBase, TaskState, WaitState
+from chalicelib.flows.models import MapState, ParallelState, StateBase, SubflowState, TaskState, WaitState
 
 __all__ = ["enter", "complete", "move", "fail", "state_failed", "items_of", "deadline_for", "with_close"]
 
@@ -29,7 +29,7 @@ def items_of(state: MapState, context: dict[str, Any], name: str) -> list[Any]:
 
 def deadline_for(state: StateBase, start: datetime, name: str) -> datetime | None:
     """When an attempt of ``state`` begun at ``start`` times out; tasks always have a timeout."""
-    timeout = getattr(state, "timeout", None) if isinstance(state, (TaskState, MapState, ParallelState)) else None
+    timeout = getattr(state, "timeout", None) if isinstance(state, (TaskState, MapState, ParallelState, SubflowState)) else None
     return None if timeout is None else later(start, timeout, name, "timeout")
 
 
@@ -47,14 +47,14 @@ def enter(
     """
     state = states_of(flow, run)[target]
     moved = dataclasses.replace(run, cursor=target, context=context, attempt=1, wake_at=None, deadline=None,
-                                children=None, updated_at=now)
+                                children=None, child_run=None, updated_at=now)
     moved = counted(moved, len(events))
     try:
         if state.requires is not None and not is_truthy(search(state.requires, context, target, "requires")):
             raise RunFails(
                 ErrorName.GUARD_FAILED, f"field 'requires': '{state.requires.source}' is false on entry", target
             )
-        if isinstance(state, (TaskState, ParallelState)):
+        if isinstance(state, (TaskState, ParallelState, SubflowState)):
             # Evaluated here only to fail on entry: pending_action/pending_spawn evaluate the same
             # expression on the same context outside advance, where a failure could not end the run.
             state_input(state, context, target)
@@ -100,8 +100,8 @@ def fail(run: RunState, events: tuple[HistoryEvent, ...], error: RunError, now: 
     """An uncaught failure: first undo the completed states that declare ``compensate``, newest first."""
     if not run.compensations or run.branch is not None:
         return finish_failed(run, events, error, now, close_group=close_group)
-    unwinding = dataclasses.replace(run, cursor=None, wake_at=None, deadline=None, children=None, unwinding=error,
-                                    error=error, updated_at=now)
+    unwinding = dataclasses.replace(run, cursor=None, wake_at=None, deadline=None, children=None, child_run=None,
+                                    unwinding=error, error=error, updated_at=now)
     return Decision(run=unwinding, events=events, work=ScheduleWork(WorkKind.ADVANCE, now), close_group=close_group)
 
 
@@ -117,7 +117,7 @@ def state_failed(
         at = later(now, delay, name, "retry")
         failed = event(run, EventType.STATE_FAILED, now, state=name, attempt=run.attempt, error=error,
                        detail={"retry_in_s": round(delay, 3), "next_attempt": run.attempt + 1})
-        again = dataclasses.replace(counted(run, 1), attempt=run.attempt + 1, wake_at=at, children=None,
+        again = dataclasses.replace(counted(run, 1), attempt=run.attempt + 1, wake_at=at, children=None, child_run=None,
                                     deadline=deadline_for(state, at, name), updated_at=now)
         return Decision(run=again, events=(failed,), work=ScheduleWork(WorkKind.RETRY, at), close_group=close_group)
     rule = next((r for r in getattr(state, "catch", ()) if r.matches(error.error)), None)

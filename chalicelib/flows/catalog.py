@@ -7,6 +7,7 @@ from pathlib import Path
 
 from chalicelib.flows.errors import DefinitionError, FlowNotFound
 from chalicelib.flows.loader import SUFFIXES, ActionCheck, Flow, load_flow_file
+from chalicelib.flows.subflows import check_subflows
 
 __all__ = ["FlowCatalog", "definition_files"]
 
@@ -36,6 +37,7 @@ class FlowCatalog:
                     str(path), f"flow name '{flow.name}' is also used by {flows[flow.name].source}", field="name"
                 )
             flows[flow.name] = flow
+        check_subflows(flows)
         return cls(flows)
 
     def get(self, name: str) -> Flow:

@@ -29,7 +29,7 @@ from chalicelib.flows.models import (
     TaskState,
 )
 
-__all__ = ["Flow", "ActionCheck", "parse_flow", "load_flow_file", "flow_version", "SUFFIXES"]
+__all__ = ["Flow", "ActionCheck", "parse_flow", "load_flow_file", "flow_version", "nested_machines", "SUFFIXES"]
 
 SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -160,6 +160,7 @@ def _nested(definition: Machine | FlowDefinition, prefix: str = "") -> list[tupl
     return found
 
 
+nested_machines = _nested
 _STATE_NAME = re.compile(NAME_PATTERN)
 
 

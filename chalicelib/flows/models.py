@@ -30,6 +30,7 @@ __all__ = [
     "FailState",
     "MapState",
     "ParallelState",
+    "SubflowState",
     "State",
     "Machine",
     "FlowDefinition",
@@ -265,8 +266,28 @@ class MapState(_Recoverable):
         return [("next", self.next), *self.recovery_targets()]
 
 
+class SubflowState(_Recoverable):
+    """Starts the flow ``flow`` as a child run and waits for it; its result is the child's output.
+
+    The child gets the state input (``input``) as its run input, with ``params`` overlaid on the
+    child flow's declared ``params`` (see :class:`FlowDefinition`). A failed or cancelled child
+    fails this state with the child's error, so ``retry`` and ``catch`` name it as for a task.
+    ``timeout`` (optional) bounds the wait; the child is cancelled when it passes.
+    """
+
+    type: Literal["subflow"]
+    flow: str = Field(pattern=NAME_PATTERN)
+    params: dict[str, Any] = Field(default_factory=dict)
+    timeout: Seconds | None = None
+    next: str
+
+    def targets(self) -> list[tuple[str, str]]:
+        return [("next", self.next), *self.recovery_targets()]
+
+
 State = Annotated[
-    Union[TaskState, ChoiceState, WaitState, PassState, ParallelState, MapState, SucceedState, FailState],
+    Union[TaskState, ChoiceState, WaitState, PassState, ParallelState, MapState, SubflowState, SucceedState,
+          FailState],
     Field(discriminator="type"),
 ]
 
@@ -276,11 +297,19 @@ MapState.model_rebuild()
 
 
 class FlowDefinition(_Model):
+    """A flow file. ``params`` makes it a template: named parameters with their defaults.
+
+    A run of a flow that declares ``params`` sees ``context.params``: the defaults overlaid with
+    the ``params`` object of its input (a ``subflow`` state's ``params``, or an API caller's), so
+    several flows reuse one definition with different parameters through ``subflow``.
+    """
+
     name: str = Field(pattern=NAME_PATTERN)
     description: str | None = None
     version: str | None = None
     triggers: list[Trigger] = Field(default_factory=list)
     input_schema: dict[str, Any] | None = None
+    params: dict[str, Any] | None = None
     sla: Seconds | None = None
     timeout: Seconds | None = None
     start: str

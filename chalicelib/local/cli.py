@@ -11,6 +11,7 @@ from typing import Any
 
 from chalicelib.errors import InsideFlowError
 from chalicelib.flows import DefinitionError, definition_files, load_flow_file
+from chalicelib.flows.subflows import check_subflows
 
 __all__ = ["main"]
 
@@ -31,6 +32,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return 1
     checks = _actions()
     failures = 0
+    loaded: dict[str, Any] = {}
     for path in files:
         try:
             flow = load_flow_file(path, checks)
@@ -38,7 +40,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
             failures += 1
             print(f"FAIL {exc}")
         else:
+            loaded.setdefault(flow.name, flow)
             print(f"ok   {path}  {flow.name}@{flow.version}  ({len(flow.definition.states)} states)")
+    try:
+        check_subflows(loaded)  # subflow targets, their params and cycles need every flow loaded
+    except DefinitionError as exc:
+        failures += 1
+        print(f"FAIL {exc}")
     print(f"{len(files) - failures} valid, {failures} invalid")
     return 1 if failures else 0
 

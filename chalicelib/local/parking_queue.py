@@ -3,6 +3,9 @@
 Immediate messages go straight to SQS; the local runner moves the clock to the
 next parked message when SQS is empty, which is how a one-day wait finishes in
 milliseconds while still taking the same 900-second hops it takes in AWS.
+
+With ``max_delay=None`` it honours any delay, as the EventBridge Scheduler path
+does in AWS (Scheduler never fires in moto): a year-long wait is one message.
 """
 
 from __future__ import annotations
@@ -11,15 +14,16 @@ import heapq
 import itertools
 from datetime import datetime, timedelta
 
-from chalicelib.queue import WorkMessage, WorkQueue
+from chalicelib.queue import MAX_DELAY_SECONDS, WorkMessage, WorkQueue
 from chalicelib.runtime.clock import Clock
 
 __all__ = ["ParkingQueue"]
 
 
 class ParkingQueue:
-    def __init__(self, inner: WorkQueue, clock: Clock) -> None:
+    def __init__(self, inner: WorkQueue, clock: Clock, max_delay: int | None = MAX_DELAY_SECONDS) -> None:
         self._inner = inner
+        self._max_delay = max_delay
         self._clock = clock
         self._parked: list[tuple[datetime, int, WorkMessage]] = []
         self._order = itertools.count()
@@ -30,6 +34,8 @@ class ParkingQueue:
         if delay_seconds <= 0:
             self._inner.send(message, 0)
             return
+        if self._max_delay is not None:
+            delay_seconds = min(delay_seconds, self._max_delay)
         due = self._clock.now() + timedelta(seconds=delay_seconds)
         heapq.heappush(self._parked, (due, next(self._order), message))
 

@@ -19,7 +19,7 @@ from chalicelib.config import Settings
 from chalicelib.local.parking_queue import ParkingQueue
 from chalicelib.local.provision import provision, provision_events_queue
 from chalicelib.local.runner import QueueDriver
-from chalicelib.queue import SqsWorkQueue
+from chalicelib.queue import MAX_DELAY_SECONDS, SqsWorkQueue
 from chalicelib.runtime.clock import Clock, SystemClock, VirtualClock
 from chalicelib.runtime.provider import install_services, reset_services
 from chalicelib.runtime.services import Services, build_services, sqs_client
@@ -61,8 +61,13 @@ def embedded_stack(
     settings: Settings | None = None,
     actions: ActionRegistry | None = None,
     tick: timedelta = timedelta(0),
+    long_delays: bool = False,
 ) -> Iterator[LocalStack]:
-    """Start moto, create the table and queues, and install services the app handlers will use."""
+    """Start moto, create the table and queues, and install services the app handlers will use.
+
+    ``long_delays`` makes the parking queue honour delays over 900 s, standing in for the
+    EventBridge Scheduler path (which never fires in moto); by default waits hop every 900 s.
+    """
     from moto import mock_aws  # a dev dependency: only local runs and tests import it
 
     from chalicelib.local import moto_transactions
@@ -81,7 +86,7 @@ def embedded_stack(
             events_url = provision_events_queue(settings, sqs)
             clock: Clock = (VirtualClock(start, follow_real_time=follow_real_time, tick=tick) if virtual_time
                             else SystemClock())
-            parking = ParkingQueue(SqsWorkQueue(sqs, queue_url), clock)
+            parking = ParkingQueue(SqsWorkQueue(sqs, queue_url), clock, None if long_delays else MAX_DELAY_SECONDS)
             services = build_services(settings, clock=clock, queue=parking, actions=actions)
             install_services(services)
             driver = QueueDriver(sqs, queue_url, parking, clock if isinstance(clock, VirtualClock) else None)

@@ -1,7 +1,9 @@
-"""Sending work messages, with delays capped at SQS's 900 seconds.
+"""Sending work messages; SQS caps a delay at 900 seconds.
 
-A longer wait is not a problem here: the worker gets the message early, the
-engine sees the wake time has not come and schedules the next hop.
+``schedule`` passes the whole delay; each queue decides what to do with more than
+900 s. The SQS adapter clamps it (a hop): the worker gets the message early, the
+engine sees the wake time has not come and schedules the next hop. A queue with a
+long-delay path (``SchedulerWorkQueue``) delivers it once, at the wake time.
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ class WorkQueue(Protocol):
 
 
 def delay_until(at: datetime, now: datetime) -> int:
-    """Whole seconds from ``now`` to ``at``, clamped to what SQS accepts."""
-    return max(0, min(MAX_DELAY_SECONDS, math.ceil((at - now).total_seconds())))
+    """Whole seconds from ``now`` to ``at`` (never negative); queues clamp it to what they can hold."""
+    return max(0, math.ceil((at - now).total_seconds()))
 
 
 def schedule(queue: WorkQueue, run_id: str, version: int, work: ScheduleWork | None, now: datetime,

@@ -6,10 +6,12 @@ from typing import Any
 
 from chalicelib import engine
 from chalicelib.queue import schedule
+from chalicelib.runtime.observability import logger
 from chalicelib.runtime.services import Services
+from chalicelib.runtime.subflows import notify_parent
 from chalicelib.store import ConcurrentModification, RunNotFound, StoredRun
 
-__all__ = ["cancel_run", "redrive_run"]
+__all__ = ["cancel_run", "redrive_run", "after_commit"]
 
 _ATTEMPTS = 3  # a busy run moves on between our read and write; re-read a few times, never forever
 
@@ -27,6 +29,7 @@ def cancel_run(services: Services, run_id: str, reason: str | None = None, compe
                 raise
             continue
         schedule(services.queue, run_id, version, decision.work, now)
+        after_commit(services, stored.run, decision.run)
         return StoredRun(run=decision.run, version=version)
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -45,6 +48,25 @@ def redrive_run(services: Services, run_id: str, patch: dict[str, Any] | None = 
     version = services.repository.commit(decision, stored.version)
     schedule(services.queue, run_id, version, decision.work, now)
     return StoredRun(run=decision.run, version=version)
+
+
+def after_commit(services: Services, before: engine.RunState, after: engine.RunState,
+                 child_finished: bool = False) -> None:
+    """Keep parent and child runs in step after a cursor's commit.
+
+    A cursor that left its subflow state other than by the child finishing (cancel, timeout,
+    its branch stopped) cancels the child, which cancels its own children in turn. A child
+    run that ended wakes its parent.
+    """
+    if before.child_run is not None and after.child_run != before.child_run and not child_finished:
+        try:
+            cancel_run(services, before.child_run, f"the parent run {before.run_id} left state '{before.cursor}'")
+        except (engine.RunNotCancellable, RunNotFound):
+            pass  # it finished meanwhile; the parent has moved on and ignores it
+        except ConcurrentModification:
+            logger.warning("child run busy; not cancelled", extra={"run_id": before.child_run})
+    if after.status.finished:
+        notify_parent(services, after)
 
 
 def _load(services: Services, run_id: str) -> StoredRun:

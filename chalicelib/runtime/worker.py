@@ -16,8 +16,10 @@ from chalicelib import engine
 from chalicelib.flows import Flow
 from chalicelib.queue import WorkMessage, schedule
 from chalicelib.runtime.branching import after_branch_finished, join_event, spawn, start_lane_heads
+from chalicelib.runtime.control import after_commit
 from chalicelib.runtime.observability import logger
 from chalicelib.runtime.services import Services
+from chalicelib.runtime.subflows import child_event, start_child
 from chalicelib.store import ConcurrentModification, GroupClosed, NewBranch, StoredRun
 
 __all__ = ["Outcome", "process_message"]
@@ -46,8 +48,10 @@ def process_message(services: Services, message: WorkMessage) -> Outcome:
     flow = services.flows.pinned(run.flow, run.flow_version)
     now = services.clock.now()
     request = engine.pending_spawn(flow, run, now)
-    action = engine.pending_action(flow, run, now) if request is None and run.children is None else None
-    if run.group is not None and (request or action or run.wake_at or run.children):
+    child = engine.pending_subflow(flow, run, now) if request is None else None
+    waits = run.children is not None or run.child_run is not None
+    action = engine.pending_action(flow, run, now) if request is None and child is None and not waits else None
+    if run.group is not None and (request or child or action or run.wake_at or waits):
         # Before a side effect or a timer hop a branch checks that its parent still wants it; pure
         # steps skip the read, and a branch's last commit is conditioned on the open join anyway.
         join = services.branches.join(run.run_id, run.group)
@@ -56,17 +60,21 @@ def process_message(services: Services, message: WorkMessage) -> Outcome:
     heads: list[NewBranch] = []
     if request is not None:
         event, heads = spawn(services, flow, run, request, now)
+    elif child is not None:
+        event = start_child(services, run, child)
     elif run.children is not None:
         event = join_event(services, run)
+    elif run.child_run is not None:
+        event = child_event(services, run)
     else:
         event = services.actions.perform(action) if action is not None else engine.Resume()
         now = services.clock.now()  # the action took time; a late result is a timeout
     decision = engine.advance(flow, run, event, now, jitter=services.random())
-    return _commit(services, flow, stored, decision, heads, now)
+    return _commit(services, flow, stored, decision, heads, now, isinstance(event, engine.ChildFinished))
 
 
 def _commit(services: Services, flow: Flow, stored: StoredRun, decision: engine.Decision, heads: list[NewBranch],
-            now: datetime) -> Outcome:
+            now: datetime, child_finished: bool = False) -> Outcome:
     run = decision.run
     try:
         version = services.repository.commit(decision, stored.version, successor=stored.successor,
@@ -80,6 +88,7 @@ def _commit(services: Services, flow: Flow, stored: StoredRun, decision: engine.
     start_lane_heads(services, run.run_id, heads, now)
     if run.branch is not None and run.status in (engine.RunStatus.SUCCEEDED, engine.RunStatus.FAILED):
         after_branch_finished(services, stored, run)
+    after_commit(services, stored.run, run, child_finished)
     return Outcome.ADVANCED
 
 
@@ -90,4 +99,5 @@ def _cancel_branch(services: Services, stored: StoredRun, now: datetime) -> Outc
         services.repository.commit(decision, stored.version)
     except ConcurrentModification:
         return Outcome.LOST_RACE
+    after_commit(services, stored.run, decision.run)
     return Outcome.CANCELLED

@@ -116,6 +116,7 @@ class _RunItem(Model):
     due_shard = UnicodeAttribute(null=True)
     due_at = UTCDateTimeAttribute(null=True)
     children = UnicodeAttribute(null=True)
+    child_run = UnicodeAttribute(null=True)
     deadline = UTCDateTimeAttribute(null=True)
     run_deadline = UTCDateTimeAttribute(null=True)
     compensations = JSONAttribute(null=True)
