@@ -326,7 +326,8 @@ class _Episode:
         """Each task visit the history records was performed at least once, under its own stable key only."""
         performed = {key for key in self.ledger.calls if key.startswith(f"{run_id}:")}
         if not visits <= performed:
-            violations.append(f"run {run_id}: task visits {sorted(visits - performed)} committed without an action call")
+            violations.append(f"run {run_id}: task visits {sorted(visits - performed)} "
+                              "committed without an action call")
         in_progress = {_in_progress(c) for c in cursors} - {None}
         if not performed <= visits | in_progress:
             violations.append(f"run {run_id}: action calls under keys no committed visit has: "
