@@ -33,6 +33,9 @@ class Outcome(str, enum.Enum):
     CANCELLED = "cancelled"
 
 
+_FOREIGN = (engine.WorkKind.SWEEP, engine.WorkKind.JOIN)
+
+
 def process_message(services: Services, message: WorkMessage) -> Outcome:
     stored = services.repository.get(message.run_id, message.branch)
     if stored is None:
@@ -43,8 +46,12 @@ def process_message(services: Services, message: WorkMessage) -> Outcome:
         logger.debug("stale work message dropped",
                      extra={"run_id": run.run_id, "seq": message.seq, "version": stored.version})
         return Outcome.STALE
-    if message.kind is engine.WorkKind.SWEEP:
-        services.repository.flush(stored)  # the last commit may have crashed before copying its events out
+    if message.kind in _FOREIGN and stored.pending_events:
+        # The last commit may have crashed before copying its events out, and this message does not
+        # come from that commit's own schedule (which runs only after the copy): copy them first, or
+        # the commit below replaces pending_events and they are lost (a branch's join wake can reach
+        # a parent whose spawn commit crashed mid-copy, before the sweeper does).
+        services.repository.flush(stored)
     flow = services.flows.pinned(run.flow, run.flow_version)
     now = services.clock.now()
     request = engine.pending_spawn(flow, run, now)

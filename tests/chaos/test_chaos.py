@@ -25,7 +25,7 @@ from tests.chaos.mutations import MUTATIONS, process_message_without_stale_check
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFINITIONS = REPO_ROOT / "definitions"
 SEED = 20260105
-EPISODES = 20  # x 10 runs
+EPISODES = 15  # x 14 runs
 
 BREAK = os.environ.get("CHAOS_BREAK", "")
 assert BREAK in ("", *MUTATIONS), f"CHAOS_BREAK must be one of {MUTATIONS}"
