@@ -20,6 +20,10 @@ def cancel_run(services: Services, run_id: str, reason: str | None = None, compe
     """Cancel the run and close its join; its branches stop at their next step, its timers go stale."""
     for attempt in range(_ATTEMPTS):
         stored = _load(services, run_id)
+        if stored.pending_events:
+            # The run's last commit may have crashed before copying its events out; this commit replaces
+            # them, so copy them first (idempotent, and cancels are rare).
+            services.repository.flush(stored)
         now = services.clock.now()
         decision = engine.cancel(stored.run, now, reason, compensate=compensate)
         try:
