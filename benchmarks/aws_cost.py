@@ -120,9 +120,10 @@ def measure_costs(flows: list[BenchFlow], runs: int = RUNS) -> list[FlowCost]:
                     stack.driver.drain(invoke)
                     counter.reset()
                     sent_before = stack.parking.sent
+                    flow_runs = bench.runs or runs
                     with counter.counting():
                         run_ids = [start_run(stack.services, name, bench.input).stored.run.run_id
-                                   for _ in range(runs)]
+                                   for _ in range(flow_runs)]
                     report = stack.driver.drain(invoke)
                     for run_id in run_ids:
                         stored = stack.services.repository.get(run_id)
@@ -132,8 +133,8 @@ def measure_costs(flows: list[BenchFlow], runs: int = RUNS) -> list[FlowCost]:
                     if counter.calls[("sqs", "SendMessage")] > sends:
                         raise RuntimeError("botocore saw more sends than the queue interface")
                     results.append(FlowCost(
-                        flow=bench, runs=runs, transitions=runs * bench.transitions, messages=report.messages,
-                        sqs_sends=sends, calls=Counter(counter.calls), units=dict(ledger.units),
+                        flow=bench, runs=flow_runs, transitions=flow_runs * bench.transitions,
+                        messages=report.messages, sqs_sends=sends, calls=Counter(counter.calls), units=dict(ledger.units),
                     ))
     finally:
         counter.uninstall()

@@ -80,6 +80,18 @@ class UnitLedger:
         for spec in self.indexes.get(table, ()):
             self.add(f"WRU index {spec.name}", self._index_writes(spec, old, item))
 
+    def update(self, table: str, key: dict[str, Any], transactional: bool) -> None:
+        """An UpdateItem is billed on the larger of the item before and after: the last put of it seen here.
+
+        Index writes of an update are not priced: updates here set counters and flags (join items) or
+        make a map item due, whose index entry the item's next put rewrites and prices.
+        """
+        old = self._items.get((table, *(str(key.get(k)) for k in self.table_keys)))
+        size = item_size(old) if old else 0
+        factor = 2 if transactional else 1
+        label = f"{'txn ' if transactional else ''}update {'<=1KB' if size <= 1024 else '>1KB'}"
+        self.add(f"WRU {label}", factor * max(1, math.ceil(size / 1024)))
+
     def _index_writes(self, spec: IndexSpec, old: dict[str, Any] | None, new: dict[str, Any]) -> int:
         before, after = spec.entry(old, self.table_keys), spec.entry(new, self.table_keys)
         if before == after:

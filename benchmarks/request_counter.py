@@ -74,8 +74,21 @@ class RequestCounter:
             for entry in params["TransactItems"]:
                 if "Put" in entry:
                     ledger.put(entry["Put"]["TableName"], entry["Put"]["Item"], transactional=True)
+                elif "Update" in entry:
+                    ledger.update(entry["Update"]["TableName"], entry["Update"]["Key"], transactional=True)
                 else:
                     ledger.add(f"WRU txn {next(iter(entry))}", 2)
+        elif operation == "UpdateItem":
+            ledger.update(params["TableName"], params["Key"], transactional=False)
+        elif operation == "DeleteItem":
+            ledger.add("WRU write <=1KB", 1)
+        elif operation == "BatchWriteItem":
+            for table, requests in params["RequestItems"].items():
+                for request in requests:
+                    if "PutRequest" in request:
+                        ledger.put(table, request["PutRequest"]["Item"], transactional=False)
+                    else:
+                        ledger.add("WRU write <=1KB", 1)
         elif operation == "GetItem":
             ledger.read(response.get("Item"), consistent=bool(params.get("ConsistentRead")))
         elif operation == "Query":
