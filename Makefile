@@ -34,7 +34,7 @@ test-integration: setup $(DYNAMODB_LOCAL)/.installed
 	unshare -n sh -c 'ip link set lo up && exec $(BIN)/python -m tests.contract.dynamodb_local -- \
 		$(BIN)/python -m pytest tests/contract -k dynamodb-local -rs'
 
-# Prints one table of cost, engine speed, cold start, memory and package size (docs/benchmarks.md).
+# Prints one table of cost, engine speed, cold start, memory and package size (README, "Benchmarks").
 bench: setup
 	$(BIN)/python -m benchmarks
 

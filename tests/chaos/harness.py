@@ -356,7 +356,7 @@ def _in_progress(stored: StoredRun) -> str | None:
     return f"{run.run_id}:{where}{run.cursor}:{run.attempt}"
 
 
-# Task timeouts run from entering the state (docs/control-flow.md, "Timeouts"), so any fault that
+# Task timeouts run from entering the state (README, "Timeouts"), so any fault that
 # delays a task's message past its timeout (a crash waits out the 60 s visibility timeout, a stranded
 # cursor the sweeper's grace) rightly fails the visit with Timeout without calling the action. The
 # suite checks delivery promises, not timeout arithmetic: its flows get task timeouts longer than any

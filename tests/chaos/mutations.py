@@ -2,7 +2,7 @@
 
 Each mutation removes one safeguard; the suite must report violations with it
 in place. ``CHAOS_BREAK=stale-check`` or ``CHAOS_BREAK=sweeper`` applies one to
-the full chaos test for a demonstration (see docs/benchmarks.md).
+the full chaos test for a demonstration (see the README, "Chaos suite").
 """
 
 from __future__ import annotations
