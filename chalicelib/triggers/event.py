@@ -10,17 +10,15 @@ from jmespath.exceptions import JMESPathError
 from chalicelib.engine import StartedBy
 from chalicelib.runtime.services import Services
 from chalicelib.runtime.starter import StartResult, start_run
-from chalicelib.triggers.errors import MalformedEvent, TriggerNotFound
+from chalicelib.triggers.errors import MalformedEvent
+from chalicelib.triggers.lookup import declared_trigger
 
 __all__ = ["fire_event"]
 
 
 def fire_event(services: Services, flow_name: str, index: int, event: Mapping[str, Any]) -> StartResult:
     flow = services.flows.current(flow_name)
-    triggers = flow.definition.triggers
-    if not 0 <= index < len(triggers) or triggers[index].event is None:
-        raise TriggerNotFound(f"flow '{flow_name}' has no event trigger at triggers[{index}]")
-    trigger = triggers[index].event
+    trigger = declared_trigger(flow, index, "event")
     event_id = event.get("id")
     if not isinstance(event_id, str) or not event_id:
         raise MalformedEvent("an EventBridge event needs an 'id'")

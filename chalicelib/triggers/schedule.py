@@ -9,7 +9,8 @@ from typing import Any
 from chalicelib.engine import StartedBy
 from chalicelib.runtime.services import Services
 from chalicelib.runtime.starter import StartResult, start_run
-from chalicelib.triggers.errors import MalformedEvent, TriggerNotFound
+from chalicelib.triggers.errors import MalformedEvent
+from chalicelib.triggers.lookup import declared_trigger
 
 __all__ = ["fire_schedule", "scheduled_event", "scheduled_time"]
 
@@ -42,10 +43,7 @@ def scheduled_event(time: datetime, rule: str) -> dict[str, Any]:
 
 def fire_schedule(services: Services, flow_name: str, index: int, event: Mapping[str, Any]) -> StartResult:
     flow = services.flows.current(flow_name)
-    triggers = flow.definition.triggers
-    if not 0 <= index < len(triggers) or triggers[index].schedule is None:
-        raise TriggerNotFound(f"flow '{flow_name}' has no schedule at triggers[{index}]")
-    trigger = triggers[index].schedule
+    trigger = declared_trigger(flow, index, "schedule")
     at = scheduled_time(event)
     rule = (event.get("resources") or [None])[0]
     return start_run(
