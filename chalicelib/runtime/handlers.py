@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -26,31 +27,15 @@ _METRIC = {
 
 
 def handle_work_batch(event: dict[str, Any], services: Services, context: Any = None) -> dict[str, Any]:
-    """Process an SQS batch; failed records are reported one by one (ReportBatchItemFailures)."""
-    outcomes: Counter[Outcome] = Counter()
+    """Process an SQS batch of work messages, one transition each."""
+    counts: Counter[str] = Counter()
 
     def record_handler(record: SQSRecord) -> str:
         outcome = process_message(services, WorkMessage.model_validate_json(record.body))
-        outcomes[outcome] += 1
+        counts[_METRIC[outcome]] += 1
         return outcome.value
 
-    try:
-        # A batch whose every record failed is reported like any partial failure, not raised: the
-        # event source mapping then retries only those records, and the invocation still succeeds.
-        processor = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
-        return process_partial_response(event=event, record_handler=record_handler, processor=processor,
-                                        context=context)
-    finally:
-        _publish(outcomes)
-
-
-def _publish(outcomes: Counter[Outcome]) -> None:
-    """One datapoint per outcome per batch keeps the EMF log small."""
-    for outcome, count in outcomes.items():
-        metrics.add_metric(name=_METRIC[outcome], unit=MetricUnit.Count, value=count)
-    if outcomes:
-        metrics.flush_metrics()
-    metrics.clear_metrics()
+    return _process_batch(event, record_handler, counts, context)
 
 
 def handle_events_batch(event: dict[str, Any], services: Services, context: Any = None) -> dict[str, Any]:
@@ -68,18 +53,26 @@ def handle_events_batch(event: dict[str, Any], services: Services, context: Any 
         counts["DuplicateEvents"] += sum(1 for result in started if not result.created)
         return len(started)
 
-    # A batch of only poison messages is reported record by record too (not raised): the effect on SQS is the
-    # same, and the DLQ depth plus the error log are the alarm, not Lambda's error count.
+    return _process_batch(event, record_handler, counts, context)
+
+
+def _process_batch(event: dict[str, Any], record_handler: Callable[[SQSRecord], Any], counts: Counter[str],
+                   context: Any) -> dict[str, Any]:
+    """Powertools' partial batch response: failed records are reported one by one (ReportBatchItemFailures).
+
+    A batch whose every record failed is reported the same way, not raised: the event source mapping
+    then retries only those records, and the DLQ depth plus the error log are the alarm.
+    """
     processor = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
     try:
-        return process_partial_response(
-            event=event, record_handler=record_handler, processor=processor, context=context
-        )
+        return process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                        context=context)
     finally:
-        _publish_counts(counts)
+        _publish(counts)
 
 
-def _publish_counts(counts: Counter[str]) -> None:
+def _publish(counts: Counter[str]) -> None:
+    """One datapoint per metric per batch keeps the EMF log small."""
     for name, count in counts.items():
         if count:
             metrics.add_metric(name=name, unit=MetricUnit.Count, value=count)
